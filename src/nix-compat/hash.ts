@@ -1,6 +1,7 @@
 // Hashes as Nix writes and reads them: md5/sha1/sha256/sha512 in base16, nixbase32, base64
 // and SRI, with or without an `algo:` prefix.
 import { createHash, type Hash as NodeHasher } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
 import { NixCompatError } from "./errors.ts";
 import * as nixbase32 from "./nixbase32.ts";
 
@@ -159,4 +160,17 @@ export function compressHash(digest: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(size);
   for (let i = 0; i < digest.length; i++) out[i % size] ^= digest[i];
   return out;
+}
+
+/** Hashes the contents of a regular file, reading it in large chunks. */
+export function hashFile(algo: HashAlgo, path: string): Hash {
+  const hasher = new Hasher(algo);
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hasher.update(buffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hasher.finish();
 }
