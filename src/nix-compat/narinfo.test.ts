@@ -105,6 +105,12 @@ describe("parseNarInfo / formatNarInfo", () => {
     assert.equal(printed.match(/^Sig: /gm)?.length, 2);
   });
 
+  it("refuses to print a field that would break its line", () => {
+    const info = parseNarInfo(TEXLIVE);
+    assert.throws(() => formatNarInfo({ ...info, url: "nar/x\nStorePath: /nix/store/evil" }), /URL must not contain a newline/);
+    assert.throws(() => formatNarInfo({ ...info, system: "x\n" }), /System must not contain a newline/);
+  });
+
   it("reads narinfos under another store directory", () => {
     const text = TEXLIVE.replace("/nix/store/", "/tmp/store/");
     assert.throws(() => parseNarInfo(text), /line 1, field StorePath: .*not in the Nix store/);

@@ -156,6 +156,9 @@ function parseSize(value: string): number {
 export function formatNarInfo(info: NarInfo, storeDir: string = DEFAULT_STORE_DIR): string {
   if (info.narHash.algo !== "sha256") throw new NixCompatError(`a narinfo NarHash must be sha256, not ${info.narHash.algo}`);
   if (info.fileHash && info.fileHash.algo !== "sha256") throw new NixCompatError(`a narinfo FileHash must be sha256, not ${info.fileHash.algo}`);
+  for (const [key, value] of [["URL", info.url], ["Compression", info.compression], ["System", info.system ?? ""]]) {
+    if (value.includes("\n")) throw new NixCompatError(`a narinfo ${key} must not contain a newline`);
+  }
   let out = `StorePath: ${info.storePath.toAbsolute(storeDir)}\n`;
   out += `URL: ${info.url}\n`;
   out += `Compression: ${info.compression}\n`;

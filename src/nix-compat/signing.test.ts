@@ -104,6 +104,13 @@ describe("PublicKey and Signature", () => {
     assert.ok(!verifySignature(CURL_FINGERPRINT, Signature.parse(CURL_SIG), trustedKeys([])));
   });
 
+  it("lets the first of two keys with one name count, as Nix's std::map::emplace does", () => {
+    const impostor = new PublicKey("cache.nixos.org-1", Buffer.alloc(32, 1));
+    const sig = Signature.parse(CURL_SIG);
+    assert.ok(verifySignature(CURL_FINGERPRINT, sig, trustedKeys([PublicKey.parse(CACHE_NIXOS_ORG), impostor])));
+    assert.ok(!verifySignature(CURL_FINGERPRINT, sig, trustedKeys([impostor, PublicKey.parse(CACHE_NIXOS_ORG)])));
+  });
+
   it("treats a public key that is not a curve point as verifying nothing", () => {
     const key = new PublicKey("junk", Buffer.alloc(32, 0xff));
     assert.equal(key.verify(CURL_FINGERPRINT, Signature.parse(CURL_SIG)), false);
@@ -117,6 +124,7 @@ describe("PublicKey and Signature", () => {
       assert.throws(() => Signature.parse(text), NixCompatError, text);
     }
     assert.throws(() => parseTrustedKeys(`${CACHE_NIXOS_ORG} bogus`), /public key 'bogus'/);
+    assert.throws(() => new Signature("two\nlines", Buffer.alloc(64)), /must not contain/);
   });
 
   it("accepts unpadded base64, as Nix's decoder does", () => {

@@ -21,7 +21,10 @@ export function validateKeyName(name: string): void {
   if (/[:\s]/.test(name)) throw new NixCompatError(`key name '${name}' must not contain ':' or whitespace`);
 }
 
-/** Splits `NAME:BASE64` and decodes the base64 part, which must be `size` bytes. */
+/**
+ * Splits `NAME:BASE64` and decodes the base64 part, which must be `size` bytes. Stricter than
+ * Nix's decoder, which skips newlines and stops at the first `=`: anything but base64 is an error.
+ */
 function parseNamedBytes(text: string, what: string, size: number, quote: boolean): { name: string; bytes: Buffer } {
   const shown = quote ? ` '${text}'` : "";
   const colon = text.indexOf(":");
@@ -41,6 +44,7 @@ export class Signature {
   readonly bytes: Buffer;
 
   constructor(keyName: string, bytes: Uint8Array) {
+    validateKeyName(keyName);
     if (bytes.length !== SIGNATURE_BYTES) throw new NixCompatError(`a signature has ${SIGNATURE_BYTES} bytes, not ${bytes.length}`);
     this.keyName = keyName;
     this.bytes = Buffer.from(bytes);
@@ -137,8 +141,11 @@ export class SecretKey {
 /** Public keys by name, as Nix's `trusted-public-keys` setting gives them. */
 export type TrustedKeys = ReadonlyMap<string, PublicKey>;
 
+/** Indexes keys by name; of two keys with one name, the first counts (as in Nix). */
 export function trustedKeys(keys: Iterable<PublicKey>): TrustedKeys {
-  return new Map([...keys].map((key) => [key.name, key]));
+  const byName = new Map<string, PublicKey>();
+  for (const key of keys) if (!byName.has(key.name)) byName.set(key.name, key);
+  return byName;
 }
 
 /** Parses a whitespace-separated list of public keys (the `trusted-public-keys` setting). */

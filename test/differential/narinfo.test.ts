@@ -268,6 +268,11 @@ describe("narinfos signed by tvix", () => {
       assert.equal(tvixVerdict, expected, `tvix on ${what}`);
       assert.equal(nixVerdict, expected, `nix on ${what}`);
     }
+    // Two trusted keys with one name: the first listed counts, for both.
+    for (const [keys, expected] of [[[tvixKey.publicKey, impostor.publicKey], true], [[impostor.publicKey, tvixKey.publicKey], false]] as const) {
+      assert.equal(isTrustedByTvix(info, trustedKeys(keys)), expected);
+      assert.equal(isTrustedByNix(cache, paths.built, [...keys]), expected);
+    }
   });
 });
 
