@@ -10,6 +10,8 @@ import type { Derivation, DerivationOutput } from "./derivation.ts";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
 const UNESCAPE: Record<number, number> = { 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09 }; // n r t
 
 export interface ParseOptions {
@@ -135,7 +137,7 @@ class AtermReader {
   /** `[...]`: calls `element` for each element; elements are separated by exactly one comma. */
   private list(element: () => void): void {
     this.expect("[");
-    if (this.peek() === "]".charCodeAt(0)) {
+    if (this.peek() === CLOSE_BRACKET) {
       this.pos++;
       return;
     }
@@ -143,8 +145,8 @@ class AtermReader {
       element();
       const c = this.peek();
       this.pos++;
-      if (c === ",".charCodeAt(0)) continue;
-      if (c === "]".charCodeAt(0)) return;
+      if (c === COMMA) continue;
+      if (c === CLOSE_BRACKET) return;
       this.pos--;
       throw this.error(`expected ',' or ']', found ${this.describe(this.pos)}`);
     }
@@ -173,25 +175,23 @@ class AtermReader {
 
   /** A quoted string, unescaped as Nix does. */
   private string(): string {
+    const open = this.pos;
     this.expect('"');
-    const start = this.pos;
-    const close = this.bytes.indexOf(QUOTE, start);
-    if (close >= 0 && !this.bytes.subarray(start, close).includes(BACKSLASH)) {
-      this.pos = close + 1;
-      return decodeBytes(this.bytes.subarray(start, close));
-    }
-    const out: number[] = [];
+    const parts: Uint8Array[] = [];
+    let from = this.pos;
     for (;;) {
-      if (this.pos >= this.bytes.length) throw this.error("unterminated string", start - 1);
-      const c = this.bytes[this.pos++];
-      if (c === QUOTE) return decodeBytes(Uint8Array.from(out));
-      if (c === BACKSLASH) {
-        if (this.pos >= this.bytes.length) throw this.error("unterminated string", start - 1);
-        const escaped = this.bytes[this.pos++];
-        out.push(UNESCAPE[escaped] ?? escaped);
-      } else {
-        out.push(c);
+      const close = this.bytes.indexOf(QUOTE, from);
+      if (close < 0) throw this.error("unterminated string", open);
+      const escape = this.bytes.subarray(from, close).indexOf(BACKSLASH);
+      if (escape < 0) {
+        parts.push(this.bytes.subarray(from, close));
+        this.pos = close + 1;
+        return decodeBytes(parts.length === 1 ? parts[0] : Buffer.concat(parts));
       }
+      const at = from + escape;
+      const escaped = this.bytes[at + 1];
+      parts.push(this.bytes.subarray(from, at), Uint8Array.of(UNESCAPE[escaped] ?? escaped));
+      from = at + 2;
     }
   }
 
