@@ -1,0 +1,67 @@
+// The errors evaluation can raise, shaped like Nix 2.8's class tree because `builtins.tryEval`
+// catches by class: only AssertionError (failed `assert`) and its subclass ThrownError
+// (`throw`). Everything else (abort, type errors, infinite recursion, missing attributes)
+// escapes tryEval, exactly as in Nix 2.8.
+import type { Pos } from "./position.ts";
+
+/** One "while evaluating …" line of `--show-trace` output, innermost first. */
+export interface TraceFrame {
+  pos: Pos;
+  message: string;
+}
+
+export class EvalError extends Error {
+  override name = "EvalError";
+  /** Where the error happened; 0 until someone who knows (usually the call site) fills it in. */
+  pos: Pos;
+  readonly trace: TraceFrame[] = [];
+
+  constructor(message: string, pos: Pos = 0) {
+    super(message);
+    this.pos = pos;
+  }
+
+  /** Sets the position if none is known yet (builtins raise errors without one). */
+  atPos(pos: Pos): this {
+    if (this.pos === 0) this.pos = pos;
+    return this;
+  }
+
+  addTrace(pos: Pos, message: string): void {
+    this.trace.push({ pos, message });
+  }
+}
+
+/** A failed `assert`; catchable by `builtins.tryEval`. */
+export class AssertionError extends EvalError {
+  override name = "AssertionError";
+}
+
+/** `throw "msg"`; catchable by `builtins.tryEval`. */
+export class ThrownError extends AssertionError {
+  override name = "ThrownError";
+}
+
+/** `abort "msg"`: never caught. */
+export class Abort extends EvalError {
+  override name = "Abort";
+}
+
+/** A value of the wrong type ("value is a string while a list was expected"). */
+export class NixTypeError extends EvalError {
+  override name = "TypeError";
+}
+
+export class UndefinedVarError extends EvalError {
+  override name = "UndefinedVarError";
+}
+
+/** A top-level function argument without a value (`--arg` missing). */
+export class MissingArgumentError extends EvalError {
+  override name = "MissingArgumentError";
+}
+
+/** True for the errors `builtins.tryEval` turns into `{ success = false; }`. */
+export function isCatchable(err: unknown): boolean {
+  return err instanceof AssertionError;
+}
