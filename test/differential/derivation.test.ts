@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { encodeBytes } from "../../src/nix-compat/byte-string.ts";
+import { encodeBytes, utf8ToBytes } from "../../src/nix-compat/byte-string.ts";
 import { parseAterm } from "../../src/nix-compat/derivation/aterm-parse.ts";
 import { printAterm } from "../../src/nix-compat/derivation/aterm-print.ts";
 import type { Derivation, DerivationOutput } from "../../src/nix-compat/derivation/derivation.ts";
@@ -26,9 +26,9 @@ function nixString(s: string): string {
   return `"${s.replace(/[\\"$\n\r\t]/g, (c) => escapes[c])}"`;
 }
 
-/** Characters that stress escaping, sorting and byte handling; lone U+DCxx stand for invalid UTF-8 bytes. */
+/** Byte strings that stress escaping, sorting and byte handling, including invalid UTF-8 ("\xff"). */
 const PALETTE = ["a", "Z", "0", " ", '"', "\\", "\n", "\r", "\t", "$", "${", "{", "}", "(", ")", ",", "[", "]", "=", ":",
-  "é", "€", "\u{FFFD}", "\u{FFFF}", "😀", "\x01", "\x1f", "\x7f", "\udcff", "\udc80", "\udcc3"];
+  ...["é", "€", "\u{FFFD}", "\u{FFFF}", "😀"].map(utf8ToBytes), "\x01", "\x1f", "\x7f", "\xff", "\x80", "\xc3"];
 
 function randomString(random: SeededRandom, maxLength: number): string {
   let s = "";
@@ -36,7 +36,7 @@ function randomString(random: SeededRandom, maxLength: number): string {
   return s;
 }
 
-const ODD_VALUES = ["", '"q"', "a\\b\\", "l1\nl2\n", "\t", "\r\n", "${x} $y $", "é€😀\u{FFFD}", "\x01\x1f\x7f", "\udcff\udcfe\udcc3", "(\"a\",[\"b\"])"];
+const ODD_VALUES = ["", '"q"', "a\\b\\", "l1\nl2\n", "\t", "\r\n", "${x} $y $", utf8ToBytes("é€😀\u{FFFD}"), "\x01\x1f\x7f", "\xff\xfe\xc3", "(\"a\",[\"b\"])"];
 
 /** Fixed test cases: binding name → expression (bindings may use each other; `d` makes a derivation). */
 function fixedCases(): [string, string][] {
@@ -44,7 +44,7 @@ function fixedCases(): [string, string][] {
   const fod = (name: string, mode: string, hash: string, extra = "") =>
     `d "${name}" { outputHashMode = "${mode}"; outputHash = "${hash}"; ${extra} }`;
   const odd = ODD_VALUES.map((v, i) => `v${i} = ${nixString(v)};`).join(" ");
-  const oddNames = ['"attr with space"', '"quo\\"te"', '"\u{FFFD}"', '"😀"', '"\udcff"', '"\x01ctl"', '"new\\nline"'];
+  const oddNames = ['"attr with space"', '"quo\\"te"', utf8ToBytes('"\u{FFFD}"'), utf8ToBytes('"😀"'), '"\xff"', '"\x01ctl"', '"new\\nline"'];
   const cases: [string, string][] = [
     ["simple", `d "simple" { }`],
     ["multi", `d "multi" { outputs = [ "out" "dev" "lib" "doc" ]; }`],
@@ -66,7 +66,7 @@ function fixedCases(): [string, string][] {
     ["oddArgs", `d "odd-args" { args = [ ${ODD_VALUES.map(nixString).join(" ")} ]; }`],
     ["manyArgs", `d "many-args" { args = builtins.genList (i: "arg-\${toString i}") 300; }`],
     ["oddBuilder", `d "odd-builder" { builder = ${nixString('/bin/"sh"\n\\t')}; }`],
-    ["structured", `d "structured" { __structuredAttrs = true; outputs = [ "out" "dev" ]; nested = { a = 1; b = [ 1 "two" null true 1.5 ]; "odd key" = ${nixString('"\n\\é')}; }; dep = "\${simple}"; }`],
+    ["structured", `d "structured" { __structuredAttrs = true; outputs = [ "out" "dev" ]; nested = { a = 1; b = [ 1 "two" null true 1.5 ]; "odd key" = ${nixString(utf8ToBytes('"\n\\é'))}; }; dep = "\${simple}"; }`],
     ["passAsFile", `d "pass-as-file" { passAsFile = [ "big" "other" ]; big = builtins.concatStringsSep "\\n" (builtins.genList toString 2000); other = "x"; }`],
     ["ignoreNulls", `d "ignore-nulls" { __ignoreNulls = true; gone = null; kept = "k"; t = true; f = false; i = -7; l = [ "a" 1 "\${simple}" ]; }`],
     ["sources", `d "sources" { src = ./file.txt; dir = ./dir; text = builtins.toFile "text-file" "hello\\n"; renamed = builtins.path { path = ./file.txt; name = "renamed-file"; }; }`],
