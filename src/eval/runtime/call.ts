@@ -4,7 +4,7 @@
 import { NixTypeError } from "../errors.ts";
 import { NixAttrs } from "../value/attrs.ts";
 import { Lambda, PrimOp, PrimOpApp } from "../value/function.ts";
-import { force } from "../value/thunk.ts";
+import { force, Thunk } from "../value/thunk.ts";
 import { type ForcedValue, showType, type Value } from "../value/value.ts";
 
 function runPrimOp(p: PrimOp, args: readonly Value[]): ForcedValue {
@@ -41,4 +41,18 @@ export function call2(fn: Value, a: Value, b: Value): ForcedValue {
   const f = force(fn);
   if (f instanceof PrimOp && f.arity === 2) return f.impl(f.state, a, b);
   return call(call(f, a), b);
+}
+
+interface Application {
+  readonly fn: Value;
+  readonly arg: Value;
+}
+
+function runApplication(app: Application): ForcedValue {
+  return call(app.fn, app.arg);
+}
+
+/** `fn arg` as a lazy value (Nix's tApp), for builtins whose results are lazy (map, genList…). */
+export function lazyCall(fn: Value, arg: Value): Thunk {
+  return new Thunk(runApplication, { fn, arg } satisfies Application);
 }

@@ -1,6 +1,6 @@
 // Nix strings are byte strings. They are JS "binary" strings: every char code is one byte
-// (0–255), so lengths, substrings, comparisons (byte order) and regexes behave as Nix's.
-// Source files are read as latin1 and output is written with Buffer.from(s, "latin1").
+// (0–255), so lengths, substrings, comparisons (byte order) and regexes behave as Nix's
+// (conversions at the edges: nix-compat/byte-string.ts).
 //
 // A string usually has no context and is then a bare JS string (cheap). A string that refers
 // to store paths carries its context and is a ContextString. Context entries use Nix 2.8's
@@ -42,14 +42,4 @@ export function unionContext(a: StringContext, b: StringContext): StringContext 
   if (b.size === 0) return a;
   if (a.size === 0) return b;
   return new Set([...a, ...b]);
-}
-
-/** Converts UTF-8 text (e.g. from the command line or a JS API) to a Nix byte string. */
-export function fromUtf8(text: string): string {
-  return Buffer.from(text, "utf8").toString("latin1");
-}
-
-/** Converts a Nix byte string to the bytes it stands for. */
-export function toBytes(s: string): Buffer {
-  return Buffer.from(s, "latin1");
 }

@@ -1,0 +1,35 @@
+// Errors and evaluation order: throw, abort, tryEval, seq, deepSeq.
+import { Abort, isCatchable, ThrownError } from "../errors.ts";
+import { coerceToString, INTERPOLATION } from "../runtime/coerce.ts";
+import { forceDeep } from "../runtime/deep-force.ts";
+import { NixAttrs } from "../value/attrs.ts";
+import { stringText } from "../value/string.ts";
+import { force } from "../value/thunk.ts";
+import { builtin, type Builtin } from "./registry.ts";
+
+export const controlBuiltins: Builtin[] = [
+  builtin("throw", 1, (state, message) => {
+    throw new ThrownError(stringText(coerceToString(state, message, INTERPOLATION)));
+  }),
+  builtin("abort", 1, (state, message) => {
+    const text = stringText(coerceToString(state, message, INTERPOLATION));
+    throw new Abort(`evaluation aborted with the following error message: '${text}'`);
+  }),
+  builtin("__tryEval", 1, (_state, expr) => {
+    try {
+      force(expr);
+      return NixAttrs.of({ success: true, value: expr });
+    } catch (err) {
+      if (isCatchable(err)) return NixAttrs.of({ success: false, value: false });
+      throw err;
+    }
+  }),
+  builtin("__seq", 2, (_state, a, b) => {
+    force(a);
+    return force(b);
+  }),
+  builtin("__deepSeq", 2, (_state, a, b) => {
+    forceDeep(a);
+    return force(b);
+  }),
+];

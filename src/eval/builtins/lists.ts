@@ -1,0 +1,63 @@
+// List builtins. Results that Nix computes lazily (map, genList) hold lazy applications.
+import { EvalError } from "../errors.ts";
+import { call, call2, lazyCall } from "../runtime/call.ts";
+import { cellsEqual } from "../runtime/equality.ts";
+import { forceBool, forceFunction, forceInt, forceList } from "../runtime/force.ts";
+import type { NixInt } from "../value/int.ts";
+import { force } from "../value/thunk.ts";
+import type { ForcedValue, NixList, Value } from "../value/value.ts";
+import { builtin, type Builtin } from "./registry.ts";
+
+/** Nix 2.8 passes the index as a C `int`, so it is taken modulo 2^32 first. */
+function elemAt(list: NixList, index: NixInt): ForcedValue {
+  const n = typeof index === "number" ? index | 0 : Number(BigInt.asIntN(32, index));
+  if (n < 0 || n >= list.length) throw new EvalError(`list index ${n} is out of bounds`);
+  return force(list[n]);
+}
+
+/** Concatenation that reuses the only non-empty list, as Nix's concatLists does. */
+export function concatLists(lists: readonly Value[]): NixList {
+  let nonEmpty: NixList | undefined;
+  let total = 0;
+  const forced = lists.map((l) => {
+    const list = forceList(l);
+    if (list.length > 0) nonEmpty = list;
+    total += list.length;
+    return list;
+  });
+  if (nonEmpty !== undefined && nonEmpty.length === total) return nonEmpty;
+  return forced.flat();
+}
+
+export const listBuiltins: Builtin[] = [
+  builtin("__length", 1, (_state, list) => forceList(list).length),
+  builtin("__head", 1, (_state, list) => elemAt(forceList(list), 0)),
+  builtin("__tail", 1, (_state, list) => {
+    const l = forceList(list);
+    if (l.length === 0) throw new EvalError("'tail' called on an empty list");
+    return l.slice(1);
+  }),
+  builtin("__elemAt", 2, (_state, list, index) => elemAt(forceList(list), forceInt(index))),
+  builtin("map", 2, (_state, fn, list) => forceList(list).map((elem) => lazyCall(fn, elem))),
+  builtin("__filter", 2, (_state, fn, list) => {
+    forceFunction(fn);
+    const l = forceList(list);
+    const kept = l.filter((elem) => forceBool(call(fn, elem)));
+    return kept.length === l.length ? l : kept;
+  }),
+  builtin("__foldl'", 3, (_state, fn, initial, list) => {
+    forceFunction(fn);
+    let acc: Value = initial;
+    for (const elem of forceList(list)) acc = call2(fn, acc, elem);
+    return force(acc);
+  }),
+  builtin("__genList", 2, (_state, fn, length) => {
+    const n = forceInt(length);
+    if (n < 0) throw new EvalError(`cannot create list of size ${n}`);
+    const list: Value[] = [];
+    for (let i = 0; i < n; i++) list.push(lazyCall(fn, i));
+    return list;
+  }),
+  builtin("__elem", 2, (_state, x, list) => forceList(list).some((elem) => cellsEqual(x, elem))),
+  builtin("__concatLists", 1, (_state, lists) => concatLists(forceList(lists))),
+];
