@@ -9,8 +9,12 @@ export class UsageError extends Error {
 
 /** Prints `err` as Nix would and returns the exit code to use. */
 export function reportError(err: unknown): number {
-  if (err instanceof UsageError || err instanceof NixCompatError) {
+  if (err instanceof UsageError) {
     process.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof NixCompatError) {
+    process.stderr.write(Buffer.from(formatNixError(err.message), "latin1"));
     return 1;
   }
   const e = err as NodeJS.ErrnoException;
@@ -30,4 +34,26 @@ function systemMessage(e: NodeJS.ErrnoException): string {
   // Node's messages repeat the syscall and path; keep only the description.
   const match = /^[A-Z]+: ([^,]+)/.exec(e.message);
   return match ? match[1] : e.message;
+}
+
+/** `error: MESSAGE` as Nix's logger prints it: later lines indented under the message, tabs expanded. */
+export function formatNixError(message: string): string {
+  return expandTabs(`error: ${message.replaceAll("\n", "\n       ")}\n`);
+}
+
+/** Nix's logger expands tabs to 8-column stops; do the same so messages read identically. */
+function expandTabs(text: string): string {
+  let out = "";
+  let column = 0;
+  for (const c of text) {
+    if (c === "\t") {
+      const spaces = 8 - (column % 8);
+      out += " ".repeat(spaces);
+      column += spaces;
+    } else {
+      out += c;
+      column = c === "\n" ? 0 : column + 1;
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 // `tvix store …`: for now the store paths Nix would give to files and trees
 // (`store add --dry-run`); adding for real arrives with the store.
 import { basename, resolve } from "node:path";
+import { utf8ToBytes } from "../nix-compat/byte-string.ts";
 import { hashFile, parseHashAlgo } from "../nix-compat/hash.ts";
 import { narHash } from "../nix-compat/nar/writer.ts";
 import { DEFAULT_STORE_DIR, makeFixedOutputPath } from "../nix-compat/store-path.ts";
@@ -30,7 +31,7 @@ async function add(argv: string[]): Promise<number> {
   const storeDir = process.env.NIX_STORE_DIR ?? DEFAULT_STORE_DIR;
   for (const path of args.positionals) {
     const hash = method === "flat" ? hashFile(algo, path) : narHash(path, algo).hash;
-    const name = args.values.name ?? basename(resolve(path));
+    const name = utf8ToBytes(args.values.name ?? basename(resolve(path)));
     process.stdout.write(`${makeFixedOutputPath(name, method, hash, { storeDir }).toAbsolute(storeDir)}\n`);
   }
   return 0;

@@ -141,8 +141,10 @@ export class Hasher {
     this.inner = createHash(algo);
   }
 
+  /** Adds bytes; a string is a byte string (../byte-string.ts), one byte per char. */
   update(data: Uint8Array | string): this {
-    this.inner.update(data);
+    if (typeof data === "string") this.inner.update(data, "latin1");
+    else this.inner.update(data);
     return this;
   }
 

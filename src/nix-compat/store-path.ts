@@ -17,7 +17,8 @@ export class StorePath {
 
   constructor(digest: Uint8Array, name: string) {
     if (digest.length !== DIGEST_LENGTH) throw new NixCompatError(`a store path digest has ${DIGEST_LENGTH} bytes, not ${digest.length}`);
-    validateName(name);
+    // Nix names the whole base name when it rejects a name.
+    validateName(name, `${nixbase32.encode(digest)}-${name}`);
     this.digest = digest;
     this.name = name;
   }
@@ -58,7 +59,6 @@ export function parseStorePathBaseName(baseName: string): StorePath {
   const hashPart = baseName.slice(0, ENCODED_DIGEST_LENGTH);
   if (!nixbase32.isNixBase32(hashPart)) throw new NixCompatError(`store path '${baseName}' has an invalid hash part '${hashPart}'`);
   const name = baseName.slice(ENCODED_DIGEST_LENGTH + 1);
-  validateName(name, baseName);
   return new StorePath(nixbase32.decode(hashPart), name);
 }
 
@@ -86,7 +86,6 @@ export function parseStorePathPrefix(path: string, storeDir: string = DEFAULT_ST
 /** Nix's `makeStorePath`: the path for `type`, a sha256 inner hash and `name`. */
 export function makeStorePath(type: string, innerHash: Hash, name: string, storeDir: string = DEFAULT_STORE_DIR): StorePath {
   if (innerHash.algo !== "sha256") throw new NixCompatError(`store paths are made from sha256 hashes, not ${innerHash.algo}`);
-  validateName(name);
   const fingerprint = `${type}:sha256:${innerHash.encode("base16")}:${storeDir}:${name}`;
   return new StorePath(compressHash(hashBytes("sha256", fingerprint).digest, DIGEST_LENGTH), name);
 }
