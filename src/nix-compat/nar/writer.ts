@@ -2,7 +2,6 @@
 // speed: synchronous reads straight into one large output buffer, so small headers and files
 // are batched into big chunks and file contents are copied once.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Dirent } from "node:fs";
-import { resolve } from "node:path";
 import { NixCompatError } from "../errors.ts";
 import { Hasher, type Hash, type HashAlgo } from "../hash.ts";
 import { encodeTokens, NAR_MAGIC, paddingLength, tokenLength } from "./wire.ts";
@@ -42,15 +41,14 @@ export interface NarChunksOptions {
 /**
  * The NAR of `path`, in chunks of up to `chunkSize` bytes. A symlink is archived as itself, a
  * regular file is executable when its owner may execute it (S_IXUSR), directory entries go in
- * byte order of their names; sockets, FIFOs and devices are an error naming the path. String
- * paths are made absolute and normalised first (as Nix does, so `link/` is the link itself);
- * Buffer paths are used as they are.
+ * byte order of their names; sockets, FIFOs and devices are an error naming the path. The path
+ * is used as given, as `nix-store --dump` does: `link/` (trailing slash) is what the link points to.
  *
  * Every chunk is a view of one reused buffer: it is valid only until the next iteration.
  */
 export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}): Generator<Uint8Array, void, undefined> {
   const out = new OutputBuffer(Math.max(options.chunkSize ?? DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE));
-  const root = typeof path === "string" ? Buffer.from(resolve(path)) : path;
+  const root = typeof path === "string" ? Buffer.from(path) : path;
   out.put(tokens.magic);
   const stack: DirectoryFrame[] = [];
   let nodePath = root;

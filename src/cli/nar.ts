@@ -1,0 +1,79 @@
+// `tvix nar dump|restore|ls`: write a path as a NAR (`nix-store --dump`), unpack one
+// (`nix-store --restore`), and list one (`nix nar ls`).
+import { createReadStream } from "node:fs";
+import { findNarPath, formatNarListing, formatNarListingJson, readNarListing } from "../nix-compat/nar/listing.ts";
+import { restoreNar } from "../nix-compat/nar/restore.ts";
+import { writeNar } from "../nix-compat/nar/writer.ts";
+import { parseCommandArgs, runSubcommand } from "./args.ts";
+import { UsageError } from "./errors.ts";
+
+const DUMP_HELP = `Usage: tvix nar dump PATH
+
+Writes the NAR (Nix archive) serialisation of PATH to standard output, byte for byte as
+'nix-store --dump PATH' does. A symlink is archived as the link itself; a file is executable
+when its owner may execute it; sockets, FIFOs and devices are refused.`;
+
+async function dump(argv: string[]): Promise<number> {
+  const args = parseCommandArgs(argv, {}, DUMP_HELP);
+  if (!args) return 0;
+  const [path, ...extra] = args.positionals;
+  if (path === undefined || extra.length > 0) throw new UsageError(`expected exactly one PATH\n${DUMP_HELP.split("\n")[0]}`);
+  writeNar(path, 1);
+  return 0;
+}
+
+const RESTORE_HELP = `Usage: tvix nar restore DIR < FILE.nar
+
+Unpacks the NAR read from standard input at DIR, which must not exist, like
+'nix-store --restore DIR'. Directories get mode 0755, files 0644, executables 0755.
+The archive is unpacked beside DIR and moved into place only once all of it has been read
+and checked; a malformed archive (bad names, unsorted or duplicate entries, truncation,
+trailing data, ...) is refused with its byte offset and leaves nothing behind.`;
+
+async function restore(argv: string[]): Promise<number> {
+  const args = parseCommandArgs(argv, {}, RESTORE_HELP);
+  if (!args) return 0;
+  const [dir, ...extra] = args.positionals;
+  if (dir === undefined || extra.length > 0) throw new UsageError(`expected exactly one DIR\n${RESTORE_HELP.split("\n")[0]}`);
+  await restoreNar(process.stdin, dir);
+  return 0;
+}
+
+const LS_HELP = `Usage: tvix nar ls [-R] [-l] [-d] [--json] FILE.nar [PATH]
+
+Lists PATH inside the NAR file FILE.nar (default '/', the root), like 'nix nar ls'.
+  -R, --recursive  list subdirectories too
+  -l, --long       show type, size and symlink targets, like 'ls -l'
+  -d, --directory  show a directory itself rather than its entries
+  --json           print JSON: type, size, executable, narOffset, target, entries`;
+
+async function ls(argv: string[]): Promise<number> {
+  const args = parseCommandArgs(
+    argv,
+    {
+      recursive: { type: "boolean", short: "R" },
+      long: { type: "boolean", short: "l" },
+      directory: { type: "boolean", short: "d" },
+      json: { type: "boolean" },
+    },
+    LS_HELP,
+  );
+  if (!args) return 0;
+  const [file, path = "/", ...extra] = args.positionals;
+  if (file === undefined || extra.length > 0) throw new UsageError(`expected FILE.nar and at most one PATH\n${LS_HELP.split("\n")[0]}`);
+  const { recursive = false, long = false, directory = false, json = false } = args.values;
+  if (json && directory) throw new UsageError("'--directory' is useless with '--json'");
+  // Refuse a bad PATH before reading a possibly large NAR.
+  findNarPath({ type: "directory", entries: [] }, path);
+  const root = await readNarListing(createReadStream(file, { highWaterMark: 1 << 20 }));
+  process.stdout.write(json ? formatNarListingJson(root, path, recursive) : formatNarListing(root, path, { recursive, long, directory }));
+  return 0;
+}
+
+export function run(argv: string[]): Promise<number> {
+  return runSubcommand("nar", argv, {
+    dump: { summary: "write the NAR of a path to stdout (nix-store --dump)", run: dump },
+    restore: { summary: "unpack a NAR from stdin into a new directory (nix-store --restore)", run: restore },
+    ls: { summary: "list the contents of a NAR file (nix nar ls)", run: ls },
+  });
+}
