@@ -9,17 +9,3 @@ export class NixPath {
     this.path = path;
   }
 }
-
-/**
- * Nix's canonPath without symlink resolution: collapses `//`, `.` and `..`, drops a trailing
- * slash; "/" stays "/". The input must be absolute.
- */
-export function canonicalizePath(path: string): string {
-  const parts: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return `/${parts.join("/")}`;
-}
