@@ -1,0 +1,35 @@
+// Error messages as Nix 2.8 prints them (showErrorInfo without colours): the message, the
+// position with the surrounding source lines and a caret, and with --show-trace the trace
+// frames, outermost first.
+import type { EvalError } from "./errors.ts";
+import { locate, type Pos } from "./position.ts";
+
+function atLine(pos: Pos): string[] {
+  const where = locate(pos);
+  if (!where) return [];
+  const origin = where.source.path ?? "«string»";
+  const lines = where.source.text.split("\n");
+  const out = ["", `at ${origin}:${where.line}:${where.column}:`, ""];
+  const codeLine = (n: number) => `${String(n).padStart(6)}| ${lines[n - 1]}`;
+  if (where.line > 1) out.push(codeLine(where.line - 1));
+  out.push(codeLine(where.line));
+  out.push(`      |${" ".repeat(where.column)}^`);
+  if (where.line < lines.length) out.push(codeLine(where.line + 1));
+  out.push("");
+  return out;
+}
+
+/** The text Nix writes to stderr for an evaluation error (with a final newline). */
+export function formatEvalError(err: EvalError, showTrace: boolean): string {
+  const lines = [...err.message.split("\n"), ...atLine(err.pos)];
+  if (showTrace) {
+    for (let i = err.trace.length - 1; i >= 0; i--) {
+      const frame = err.trace[i];
+      lines.push("", `… ${frame.message}`, ...atLine(frame.pos));
+    }
+  }
+  while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();
+  const text = lines.map((line, i) => (i === 0 ? `error: ${line}` : `       ${line}`).trimEnd()).join("\n");
+  const hint = !showTrace && err.trace.length > 0 ? "\n(use '--show-trace' to show detailed location information)" : "";
+  return `${text}${hint}\n`;
+}
