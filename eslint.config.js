@@ -2,7 +2,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "src/proto/gen/"] },
+  { ignores: ["node_modules/", "src/proto/gen/", "bench/.work/"] },
   ...tseslint.configs.recommended,
   {
     rules: {
