@@ -3,6 +3,7 @@
 // newlines, unicode, bytes that are not UTF-8, names whose UTF-16 and byte orders differ) and
 // file sizes around multiples of 8 and beyond 1 MiB. The same seed gives the same tree.
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { SeededRandom } from "./seeded-random.ts";
 
 export type TreeNodeKind = "directory" | "regular" | "symlink";
 
@@ -26,51 +27,22 @@ export interface TreeStats {
   bytes: number;
 }
 
-/** A small, fast, seedable PRNG (sfc32). */
-export class Random {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d = 1;
+const MiB = 1 << 20;
 
-  constructor(seed: number) {
-    this.a = 0x9e3779b9;
-    this.b = 0x243f6a88;
-    this.c = seed >>> 0;
-    for (let i = 0; i < 15; i++) this.uint32();
-  }
-
-  uint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
-
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor((this.uint32() / 2 ** 32) * n);
-  }
-
-  chance(p: number): boolean {
-    return this.uint32() / 2 ** 32 < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-
-  bytes(n: number): Buffer {
-    const out = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) out[i] = this.uint32() & 0xff;
-    return out;
-  }
+/** An integer in [0, n). */
+function below(random: SeededRandom, n: number): number {
+  return random.int(0, n - 1);
 }
 
-const MiB = 1 << 20;
+function chance(random: SeededRandom, p: number): boolean {
+  return random.next() < p;
+}
+
+function randomBytes(random: SeededRandom, n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = random.next() * 256;
+  return out;
+}
 
 // Names chosen to break naive implementations: sorting by UTF-16 instead of bytes (U+FF61 sorts
 // before U+1F600 as bytes, after it in UTF-16), prefixes, dots, control characters, non-UTF-8.
@@ -87,33 +59,33 @@ const WORDS = ["lib", "bin", "share", "doc", "src", "include", "etc", "default.n
 const FILE_MODES = [0o644, 0o644, 0o644, 0o755, 0o755, 0o700, 0o744, 0o654, 0o645, 0o600, 0o444, 0o500];
 
 /** Sizes near the edges that matter: padding to 8 and the writer's 1 MiB buffer. */
-function fileSize(random: Random): number {
-  switch (random.int(6)) {
+function fileSize(random: SeededRandom): number {
+  switch (below(random, 6)) {
     case 0:
-      return random.int(17);
+      return below(random, 17);
     case 1:
-      return 8 * random.int(64) + random.pick([-1, 0, 1, 7, 9]) + 1;
+      return 8 * below(random, 64) + random.pick([-1, 0, 1, 7, 9]) + 1;
     case 2:
-      return random.int(4097);
+      return below(random, 4097);
     case 3:
-      return random.int(64 << 10);
+      return below(random, 64 << 10);
     case 4:
-      return random.chance(0.1) ? MiB + random.pick([-8, -1, 0, 1, 7, 8, 4096]) : random.int(256);
+      return chance(random, 0.1) ? MiB + random.pick([-8, -1, 0, 1, 7, 8, 4096]) : below(random, 256);
     default:
       return 0;
   }
 }
 
-function entryName(random: Random, taken: Set<string>, short: boolean): Buffer {
+function entryName(random: SeededRandom, taken: Set<string>, short: boolean): Buffer {
   for (;;) {
     let name: Buffer;
-    const roll = short ? 0 : random.int(10);
-    if (roll < 4) name = Buffer.from(random.pick(WORDS) + (random.chance(0.5) ? String(random.int(100)) : ""));
+    const roll = short ? 0 : below(random, 10);
+    if (roll < 4) name = Buffer.from(random.pick(WORDS) + (chance(random, 0.5) ? String(below(random, 100)) : ""));
     else if (roll < 8) {
       const pick = random.pick(AWKWARD_NAMES);
       name = typeof pick === "string" ? Buffer.from(pick) : Buffer.from(pick);
     } else if (roll < 9) name = longName(random);
-    else name = Buffer.from(random.bytes(1 + random.int(12)).map((b) => (b === 0 || b === 0x2f ? 0x41 : b)));
+    else name = Buffer.from(randomBytes(random, 1 + below(random, 12)).map((b) => (b === 0 || b === 0x2f ? 0x41 : b)));
     if (name.equals(DOT) || name.equals(DOTDOT)) continue;
     const key = name.toString("latin1");
     if (!taken.has(key)) {
@@ -127,13 +99,13 @@ const DOT = Buffer.from(".");
 const DOTDOT = Buffer.from("..");
 
 /** A name at or near NAME_MAX (255 bytes), sometimes made of multi-byte characters. */
-function longName(random: Random): Buffer {
-  if (random.chance(0.5)) return Buffer.from("é".repeat(127) + "x".repeat(random.int(2)));
-  return Buffer.from("L".repeat(240 + random.int(16)));
+function longName(random: SeededRandom): Buffer {
+  if (chance(random, 0.5)) return Buffer.from("é".repeat(127) + "x".repeat(below(random, 2)));
+  return Buffer.from("L".repeat(240 + below(random, 16)));
 }
 
-function symlinkTarget(random: Random, siblings: Buffer[]): Buffer {
-  switch (random.int(8)) {
+function symlinkTarget(random: SeededRandom, siblings: Buffer[]): Buffer {
+  switch (below(random, 8)) {
     case 0:
       return siblings.length > 0 ? random.pick(siblings) : Buffer.from("dangling");
     case 1:
@@ -147,7 +119,7 @@ function symlinkTarget(random: Random, siblings: Buffer[]): Buffer {
     case 5:
       return Buffer.from([0x74, 0xff, 0x01, 0x2f, 0x80]);
     case 6:
-      return Buffer.from("d/".repeat(1 + random.int(2000)) + "end");
+      return Buffer.from("d/".repeat(1 + below(random, 2000)) + "end");
     default:
       return Buffer.from(random.pick(WORDS));
   }
@@ -156,14 +128,14 @@ function symlinkTarget(random: Random, siblings: Buffer[]): Buffer {
 /** Content bytes shared by every file: a fixed pseudo-random pool read at random offsets. */
 let pool: Buffer | undefined;
 function contentPool(): Buffer {
-  pool ??= new Random(0x5eed).bytes(4 * MiB);
+  pool ??= randomBytes(new SeededRandom(0x5eed), 4 * MiB);
   return pool;
 }
 
-function writeContents(path: Buffer, size: number, random: Random): void {
+function writeContents(path: Buffer, size: number, random: SeededRandom): void {
   const source = contentPool();
   if (size <= source.length) {
-    const start = random.int(source.length - size + 1);
+    const start = below(random, source.length - size + 1);
     writeFileSync(path, source.subarray(start, start + size));
     return;
   }
@@ -181,7 +153,7 @@ interface PlannedDirectory {
 
 /** Creates a random tree at `path` (which must not exist) and says what is in it. */
 export function createRandomTree(path: string, options: RandomTreeOptions): TreeStats {
-  const random = new Random(options.seed);
+  const random = new SeededRandom(options.seed);
   const stats: TreeStats = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
   const root = Buffer.from(path);
   const makeFile = (file: Buffer, size: number): void => {
@@ -224,16 +196,16 @@ export function createRandomTree(path: string, options: RandomTreeOptions): Tree
   const entries = options.entries ?? 30;
   for (let i = 0; i < entries; i++) {
     // Prefer recent directories so trees grow deep as well as wide.
-    const parent = random.chance(0.5) ? directories[directories.length - 1 - random.int(Math.min(3, directories.length))] : random.pick(directories);
-    const roll = random.int(100);
+    const parent = chance(random, 0.5) ? directories[directories.length - 1 - below(random, Math.min(3, directories.length))] : random.pick(directories);
+    const roll = below(random, 100);
     if (roll < 20) {
       if (parent.depth < maxDepth) addDirectory(parent);
       else makeFile(newEntry(parent), fileSize(random));
     } else if (roll < 22) {
       // A deep chain of single directories, ending in a file.
       let dir = parent;
-      for (let depth = 10 + random.int(30); depth > 0; depth--) dir = addDirectory(dir, true);
-      makeFile(newEntry(dir, true), random.int(9));
+      for (let depth = 10 + below(random, 30); depth > 0; depth--) dir = addDirectory(dir, true);
+      makeFile(newEntry(dir, true), below(random, 9));
     } else if (roll < 37) {
       const target = symlinkTarget(random, parent.names);
       symlinkSync(target, newEntry(parent));
@@ -241,7 +213,7 @@ export function createRandomTree(path: string, options: RandomTreeOptions): Tree
     } else makeFile(newEntry(parent), fileSize(random));
   }
   while (options.totalBytes !== undefined && stats.bytes < options.totalBytes) {
-    const size = Math.min(MiB + random.int(15 * MiB), options.totalBytes - stats.bytes + random.int(8));
+    const size = Math.min(MiB + below(random, 15 * MiB), options.totalBytes - stats.bytes + below(random, 8));
     makeFile(newEntry(random.pick(directories)), size);
   }
   return stats;
