@@ -1,13 +1,18 @@
 // Error messages as Nix 2.8 prints them (showErrorInfo without colours): the message, the
 // position with the surrounding source lines and a caret, and with --show-trace the trace
 // frames, outermost first.
+import { utf8ToBytes } from "../nix-compat/byte-string.ts";
 import type { EvalError } from "./errors.ts";
 import { locate, type Pos } from "./position.ts";
+
+// The report is a byte string like the messages in it; these are the UTF-8 bytes of Nix's text.
+const STRING_ORIGIN = utf8ToBytes("«string»");
+const ELLIPSIS = utf8ToBytes("…");
 
 function atLine(pos: Pos): string[] {
   const where = locate(pos);
   if (!where) return [];
-  const origin = where.source.path ?? "«string»";
+  const origin = where.source.path ?? STRING_ORIGIN;
   const lines = where.source.text.split("\n");
   const out = ["", `at ${origin}:${where.line}:${where.column}:`, ""];
   const codeLine = (n: number) => `${String(n).padStart(6)}| ${lines[n - 1]}`;
@@ -19,13 +24,13 @@ function atLine(pos: Pos): string[] {
   return out;
 }
 
-/** The text Nix writes to stderr for an evaluation error (with a final newline). */
+/** The bytes Nix writes to stderr for an evaluation error (with a final newline), as a byte string. */
 export function formatEvalError(err: EvalError, showTrace: boolean): string {
   const lines = [...err.message.split("\n"), ...atLine(err.pos)];
   if (showTrace) {
     for (let i = err.trace.length - 1; i >= 0; i--) {
       const frame = err.trace[i];
-      lines.push("", `… ${frame.message}`, ...atLine(frame.pos));
+      lines.push("", `${ELLIPSIS} ${frame.message}`, ...atLine(frame.pos));
     }
   }
   while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();

@@ -88,3 +88,10 @@ export function locate(pos: Pos): Location | undefined {
   if (!source) return undefined;
   return { source, ...source.lineColumn(pos - source.base) };
 }
+
+/** A position as Nix 2.8 writes one inside a message: `file:line:col`, `(string):line:col`. */
+export function showPos(pos: Pos): string {
+  const where = locate(pos);
+  if (!where) return "undefined position";
+  return `${where.source.path ?? "(string)"}:${where.line}:${where.column}`;
+}

@@ -1,15 +1,169 @@
-// EvalState: what one evaluation shares — the outside world (EvalIO), settings and caches.
-// Builtins receive it as their first argument.
+// EvalState: one evaluation's world — the outside (EvalIO), settings, the global scope with
+// the builtins, and the caches (files already evaluated, paths already copied to the store).
+// Builtins receive it as their first argument; `import` comes back here to load files.
+import { coreBuiltins } from "./builtins/index.ts";
+import type { Builtin } from "./builtins/registry.ts";
+import { Compiler } from "./compiler/compiler.ts";
+import type { Env } from "./compiler/env.ts";
+import { CompileScope } from "./compiler/scope.ts";
 import { EvalError } from "./errors.ts";
 import type { EvalIO } from "./io.ts";
+import { addSource, type Source } from "./position.ts";
+import type { Expr } from "./syntax/ast.ts";
+import { NIX_GLOBAL_NAMES } from "./syntax/global-names.ts";
+import { parseNix } from "./syntax/parse.ts";
+import { canonPath } from "./syntax/paths.ts";
+import { Attr, NixAttrs } from "./value/attrs.ts";
+import { PrimOp } from "./value/function.ts";
+import { force, Thunk } from "./value/thunk.ts";
+import type { ForcedValue, Value } from "./value/value.ts";
+
+/** One `-I`/NIX_PATH entry: `prefix=path`, or just a path (empty prefix). */
+export interface SearchPathEntry {
+  prefix: string;
+  path: string;
+}
+
+export interface EvalOptions {
+  io: EvalIO;
+  /** `-I` entries first, then NIX_PATH's. */
+  searchPath?: SearchPathEntry[];
+  /** Keep "while evaluating …" frames in errors (--show-trace). */
+  showTrace?: boolean;
+  /** `builtins.currentSystem`. */
+  currentSystem?: string;
+  /** For `~/…` path literals. */
+  homeDir?: string;
+  /** Builtins beyond the core (derivation, fetchers…), added to the global scope. */
+  extraBuiltins?: readonly Builtin[];
+}
 
 export class EvalState {
   readonly io: EvalIO;
+  readonly searchPath: readonly SearchPathEntry[];
+  readonly showTrace: boolean;
+  readonly currentSystem: string;
+  private readonly homeDir: string | undefined;
+  private readonly compiler: Compiler;
+  private readonly globalNames: string[];
+  private readonly globalValues: Value[];
+  private readonly globalScope: CompileScope;
+  private readonly globalEnv: Env;
+  /** The `builtins` set. */
+  readonly builtins: NixAttrs;
+  /** Evaluated files by path (as given and as resolved), like Nix's fileEvalCache. */
+  private readonly fileCache = new Map<string, ForcedValue>();
   /** Paths already copied to the store ("${./x}"), like Nix's srcToStore. */
   private readonly srcToStore = new Map<string, string>();
 
-  constructor(io: EvalIO) {
-    this.io = io;
+  constructor(options: EvalOptions) {
+    this.io = options.io;
+    this.searchPath = options.searchPath ?? [];
+    this.showTrace = options.showTrace ?? false;
+    this.currentSystem = options.currentSystem ?? "x86_64-linux";
+    this.homeDir = options.homeDir;
+    this.compiler = new Compiler(this);
+    const { names, values, builtins } = this.createGlobals([...coreBuiltins, ...(options.extraBuiltins ?? [])]);
+    this.globalNames = names;
+    this.globalValues = values;
+    this.builtins = builtins;
+    this.globalScope = CompileScope.global(values);
+    this.globalEnv = [null, ...values];
+  }
+
+  /**
+   * The global scope: every builtin under its own name (`__typeOf`, `map`), `builtins` with
+   * the "__" dropped, and for names Nix 2.8 has that nobody implements yet a value that fails
+   * when used, so that programs still resolve as they do in Nix.
+   */
+  private createGlobals(list: readonly Builtin[]): { names: string[]; values: Value[]; builtins: NixAttrs } {
+    const byName = new Map<string, Value>();
+    for (const b of list) {
+      const short = b.name.startsWith("__") ? b.name.slice(2) : b.name;
+      if ("constant" in b) byName.set(b.name, new Thunk(() => force(b.constant(this)), null));
+      else byName.set(b.name, new PrimOp(short, b.arity, b.impl, this));
+    }
+    const names = [...NIX_GLOBAL_NAMES];
+    for (const name of byName.keys()) if (!names.includes(name)) names.push(name);
+    const map = new Map<string, Attr>();
+    const builtins = new NixAttrs(map);
+    const values = names.map((name) => {
+      const value = name === "builtins" ? builtins : (byName.get(name) ?? notImplemented(name));
+      map.set(name.startsWith("__") ? name.slice(2) : name, new Attr(value, 0));
+      return value;
+    });
+    return { names, values, builtins };
+  }
+
+  private parse(source: Source, globals: readonly string[], baseDir?: string): Expr {
+    return parseNix(source, { baseDir, homeDir: this.homeDir, globals });
+  }
+
+  /** Evaluates Nix text (`-E`, `--arg`); relative paths in it are relative to `baseDir`. */
+  evalText(text: string, baseDir: string): ForcedValue {
+    const expr = this.parse(addSource(null, text), this.globalNames, baseDir);
+    return this.compiler.compile(expr, this.globalScope)(this.globalEnv);
+  }
+
+  /** `import path`: evaluates a file once (a directory means its default.nix). */
+  evalFile(path: string): ForcedValue {
+    const cached = this.fileCache.get(path);
+    if (cached !== undefined) return cached;
+    const resolved = this.resolveExprPath(path);
+    let value = this.fileCache.get(resolved);
+    if (value === undefined) {
+      const expr = this.parse(addSource(resolved, this.io.readFile(resolved)), this.globalNames);
+      try {
+        value = this.compiler.compile(expr, this.globalScope)(this.globalEnv);
+      } catch (err) {
+        if (err instanceof EvalError) err.addTrace(0, `while evaluating the file '${resolved}':`);
+        throw err;
+      }
+      this.fileCache.set(resolved, value);
+    }
+    this.fileCache.set(path, value);
+    return value;
+  }
+
+  /** `scopedImport scope path`: the file sees the attributes of `scope` as variables. */
+  evalFileWithScope(path: string, scope: NixAttrs): ForcedValue {
+    const resolved = this.resolveExprPath(path);
+    // One scope holding both, the scope's names hiding the globals, resolves as Nix's two do.
+    const names = [...scope.sortedNames()];
+    const values = names.map((name) => scope.get(name) as Value);
+    const own = new Set(names);
+    this.globalNames.forEach((name, i) => {
+      if (own.has(name)) return;
+      names.push(name);
+      values.push(this.globalValues[i]);
+    });
+    const expr = this.parse(addSource(resolved, this.io.readFile(resolved)), names);
+    return this.compiler.compile(expr, CompileScope.global(values))([null, ...values]);
+  }
+
+  /** Nix's resolveExprPath: symlinks resolved, a directory stands for its default.nix. */
+  private resolveExprPath(path: string): string {
+    let resolved = canonPath(path);
+    if (this.io.pathExists(resolved)) resolved = this.io.realPath(resolved);
+    if (this.io.pathExists(resolved) && this.io.fileType(resolved) === "directory") resolved = `${resolved}/default.nix`;
+    return resolved;
+  }
+
+  /** Looks `name` (`nixpkgs/lib`) up in a search path, as `<nixpkgs/lib>` does. */
+  findFile(searchPath: readonly SearchPathEntry[], name: string): string | undefined {
+    for (const { prefix, path } of searchPath) {
+      let suffix: string;
+      if (prefix === "") suffix = `/${name}`;
+      else {
+        if (!name.startsWith(prefix) || (name.length > prefix.length && name[prefix.length] !== "/")) continue;
+        suffix = name.length === prefix.length ? "" : `/${name.slice(prefix.length + 1)}`;
+      }
+      const base = path.startsWith("/") ? path : `${process.cwd()}/${path}`;
+      if (!this.io.pathExists(base)) continue;
+      const candidate = base + suffix;
+      if (this.io.pathExists(candidate)) return canonPath(candidate);
+    }
+    return undefined;
   }
 
   /** Copies a source path to the store (once) and returns the store path. */
@@ -22,4 +176,10 @@ export class EvalState {
     }
     return storePath;
   }
+}
+
+function notImplemented(name: string): Value {
+  return new Thunk(() => {
+    throw new EvalError(`'${name}' is not implemented yet in tvix-ts`);
+  }, null);
 }

@@ -13,7 +13,8 @@ import { ContextString } from "../value/string.ts";
 import { Thunk } from "../value/thunk.ts";
 import { valueToJson } from "./json.ts";
 
-const state = new EvalState({ storeDir: "/nix/store", importPath: (path: string) => `/nix/store/hash-${path.slice(path.lastIndexOf("/") + 1)}` } as EvalIO);
+const io = { storeDir: "/nix/store", importPath: (path: string) => `/nix/store/hash-${path.slice(path.lastIndexOf("/") + 1)}` };
+const state = new EvalState({ io: io as unknown as EvalIO });
 const json = (v: Parameters<typeof valueToJson>[1], strict = true, context = new Set<string>()) => valueToJson(state, v, strict, context);
 
 test("scalars, escapes, __toString and outPath", () => {

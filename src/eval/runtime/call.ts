@@ -36,6 +36,26 @@ export function call(fn: Value, arg: Value): ForcedValue {
   throw new NixTypeError(`attempt to call something which is not a function but ${showType(f)}`);
 }
 
+/**
+ * Applies `fn` to several arguments (`f a b c`), giving primops all they take at once instead
+ * of building PrimOpApps.
+ */
+export function callMany(fn: Value, args: readonly Value[]): ForcedValue {
+  let f = force(fn);
+  let i = 0;
+  while (i < args.length) {
+    if (f instanceof PrimOp && f.arity > 1 && args.length - i >= f.arity) {
+      const arity = f.arity;
+      f = runPrimOp(f, args.slice(i, i + arity));
+      i += arity;
+    } else {
+      f = call(f, args[i]);
+      i++;
+    }
+  }
+  return f;
+}
+
 /** Applies `fn` to two arguments (`fn a b`), without building a PrimOpApp for binary primops. */
 export function call2(fn: Value, a: Value, b: Value): ForcedValue {
   const f = force(fn);

@@ -1,0 +1,132 @@
+// Functions: lambda literals become a CompiledLambda (the LambdaDef the runtime calls through)
+// and calls evaluate the function, pass the arguments lazily, and give errors raised without
+// a position (by builtins) the call's position.
+import { EvalError, NixTypeError } from "../errors.ts";
+import { type Pos, showPos } from "../position.ts";
+import { call, callMany } from "../runtime/call.ts";
+import { forceAttrs } from "../runtime/force.ts";
+import type { CallExpr, LambdaExpr } from "../syntax/ast.ts";
+import { type Formal, Lambda, type LambdaDef } from "../value/function.ts";
+import type { ForcedValue, Value } from "../value/value.ts";
+import type { Compiler } from "./compiler.ts";
+import type { Code, Env, LazyCode } from "./env.ts";
+import type { CompileScope } from "./scope.ts";
+
+interface CompiledFormal extends Formal {
+  /** The default, evaluated lazily in the function's own environment. */
+  readonly default: LazyCode | null;
+}
+
+class CompiledLambda implements LambdaDef {
+  readonly name: string | null;
+  readonly pos: Pos;
+  readonly arg: string | null;
+  readonly formals: readonly CompiledFormal[] | null;
+  readonly ellipsis: boolean;
+  private readonly body: Code;
+  private readonly showTrace: boolean;
+
+  constructor(e: LambdaExpr, formals: CompiledFormal[] | null, body: Code, showTrace: boolean) {
+    this.name = e.name ?? null;
+    this.pos = e.start;
+    this.arg = e.arg ?? null;
+    this.formals = formals;
+    this.ellipsis = e.formals?.ellipsis ?? false;
+    this.body = body;
+    this.showTrace = showTrace;
+  }
+
+  apply(closure: unknown, arg: Value): ForcedValue {
+    const formals = this.formals;
+    let env: Env;
+    if (formals === null) {
+      env = [closure, arg];
+    } else {
+      const attrs = forceAttrs(arg);
+      env = new Array(formals.length + (this.arg === null ? 1 : 2));
+      env[0] = closure;
+      let slot = 1;
+      if (this.arg !== null) env[slot++] = arg;
+      let used = 0;
+      for (const formal of formals) {
+        const given = attrs.map.get(formal.name);
+        if (given !== undefined) {
+          env[slot++] = given.value;
+          used++;
+        } else if (formal.default !== null) {
+          env[slot++] = formal.default(env);
+        } else {
+          throw this.missingArgument(attrs.map);
+        }
+      }
+      if (!this.ellipsis && used !== attrs.size) throw this.unexpectedArgument(attrs.sortedNames());
+    }
+    if (!this.showTrace) return this.body(env);
+    try {
+      return this.body(env);
+    } catch (err) {
+      if (err instanceof EvalError) err.addTrace(this.pos, `while evaluating ${this.name === null ? "anonymous lambda" : `'${this.name}'`}`);
+      throw err;
+    }
+  }
+
+  private describe(): string {
+    return `${this.name === null ? "anonymous function" : `'${this.name}'`} at ${showPos(this.pos)}`;
+  }
+
+  /** Nix checks the formals in name order, so the first missing name is reported. */
+  private missingArgument(given: ReadonlyMap<string, unknown>): NixTypeError {
+    const missing = (this.formals ?? []).filter((f) => f.default === null && !given.has(f.name)).map((f) => f.name);
+    return new NixTypeError(`${this.describe()} called without required argument '${missing.sort()[0]}'`);
+  }
+
+  private unexpectedArgument(names: readonly string[]): NixTypeError {
+    const formals = new Set((this.formals ?? []).map((f) => f.name));
+    const unexpected = names.find((name) => !formals.has(name));
+    return new NixTypeError(`${this.describe()} called with unexpected argument '${unexpected}'`);
+  }
+}
+
+export function compileLambda(compiler: Compiler, e: LambdaExpr, scope: CompileScope): Code {
+  const inner = scope.plain();
+  const formals = e.formals
+    ? e.formals.entries.map((f) => ({ name: f.name, hasDefault: f.default !== undefined, pos: f.pos, default: f.default ? compiler.lazy(f.default, inner) : null }))
+    : null;
+  const def = new CompiledLambda(e, formals, compiler.compile(e.body, inner), compiler.state.showTrace);
+  return (env) => new Lambda(def, env);
+}
+
+export function compileCall(compiler: Compiler, e: CallExpr, scope: CompileScope): Code {
+  const fn = compiler.compile(e.fn, scope);
+  const args = e.args.map((arg) => compiler.lazy(arg, scope));
+  const pos = e.start;
+  const showTrace = compiler.state.showTrace;
+  const fail = (err: unknown, f: ForcedValue): unknown => {
+    if (err instanceof EvalError) {
+      err.atPos(pos);
+      if (showTrace && f instanceof Lambda) err.addTrace(pos, "from call site");
+    }
+    return err;
+  };
+  if (args.length === 1) {
+    const arg = args[0];
+    return (env) => {
+      const f = fn(env);
+      const a = arg(env);
+      try {
+        return call(f, a);
+      } catch (err) {
+        throw fail(err, f);
+      }
+    };
+  }
+  return (env) => {
+    const f = fn(env);
+    const values = args.map((arg) => arg(env));
+    try {
+      return callMany(f, values);
+    } catch (err) {
+      throw fail(err, f);
+    }
+  };
+}

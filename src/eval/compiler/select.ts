@@ -1,0 +1,90 @@
+// Attribute selection `e.a.b`, `e.a or d`, and the test `e ? a.b`.
+import { EvalError } from "../errors.ts";
+import { showIdentifier } from "../print/identifier.ts";
+import type { Pos } from "../position.ts";
+import { forceStringNoContext, typeError } from "../runtime/force.ts";
+import type { AttrName, HasAttrExpr, SelectExpr } from "../syntax/ast.ts";
+import { showAttrPath } from "../syntax/show.ts";
+import { type Attr, NixAttrs } from "../value/attrs.ts";
+import { force } from "../value/thunk.ts";
+import type { ForcedValue } from "../value/value.ts";
+import type { Compiler } from "./compiler.ts";
+import type { Code, Env } from "./env.ts";
+import type { CompileScope } from "./scope.ts";
+
+type CompiledName = string | Code;
+
+function compileNames(compiler: Compiler, path: readonly AttrName[], scope: CompileScope): CompiledName[] {
+  return path.map((name) => (typeof name === "string" ? name : compiler.compile(name, scope)));
+}
+
+function nameOf(name: CompiledName, env: Env): string {
+  return typeof name === "string" ? name : forceStringNoContext(name(env));
+}
+
+/** Forces the selected attribute; an error gets Nix's "while evaluating the attribute" frame. */
+function forceAttr(attr: Attr, path: readonly AttrName[]): ForcedValue {
+  if (attr.pos === 0) return force(attr.value);
+  try {
+    return force(attr.value);
+  } catch (err) {
+    if (err instanceof EvalError) err.addTrace(attr.pos, `while evaluating the attribute '${showAttrPath(path)}'`);
+    throw err;
+  }
+}
+
+function missing(name: string, pos: Pos): EvalError {
+  return new EvalError(`attribute '${showIdentifier(name)}' missing`, pos);
+}
+
+export function compileSelect(compiler: Compiler, e: SelectExpr, scope: CompileScope): Code {
+  const expr = compiler.compile(e.expr, scope);
+  const names = compileNames(compiler, e.path, scope);
+  const fallback = e.default ? compiler.compile(e.default, scope) : undefined;
+  const pos = e.pos;
+  const path = e.path;
+  const only = names[0];
+  if (names.length === 1 && typeof only === "string" && fallback === undefined) {
+    return (env) => {
+      const v = expr(env);
+      if (!(v instanceof NixAttrs)) throw typeError(v, "a set").atPos(pos);
+      const attr = v.map.get(only);
+      if (attr === undefined) throw missing(only, pos);
+      return forceAttr(attr, path);
+    };
+  }
+  return (env) => {
+    let v = expr(env);
+    let attr: Attr | undefined;
+    for (const compiled of names) {
+      const name = nameOf(compiled, env);
+      if (attr !== undefined) v = forceAttr(attr, path);
+      if (!(v instanceof NixAttrs)) {
+        if (fallback) return fallback(env);
+        throw typeError(v, "a set").atPos(pos);
+      }
+      attr = v.map.get(name);
+      if (attr === undefined) {
+        if (fallback) return fallback(env);
+        throw missing(name, pos);
+      }
+    }
+    return forceAttr(attr as Attr, path);
+  };
+}
+
+export function compileHasAttr(compiler: Compiler, e: HasAttrExpr, scope: CompileScope): Code {
+  const expr = compiler.compile(e.expr, scope);
+  const names = compileNames(compiler, e.path, scope);
+  return (env) => {
+    let v: ForcedValue = expr(env);
+    for (let i = 0; i < names.length; i++) {
+      const name = nameOf(names[i], env);
+      if (!(v instanceof NixAttrs)) return false;
+      const attr = v.map.get(name);
+      if (attr === undefined) return false;
+      if (i < names.length - 1) v = force(attr.value);
+    }
+    return true;
+  };
+}
