@@ -710,8 +710,9 @@ export class Parser {
       this.pushEmpty(false);
     }
     const base = this.depth;
-    // Nix gives every inherited attribute the position of the first name.
-    const namesPos = this.peek().start;
+    // Nix gives every inherited attribute one position: that of its (empty-rule) name list,
+    // just after `inherit` or `)`.
+    const namesPos = this.lastEnd;
     const names: Token[] = [];
     for (;;) {
       const token = this.peek();
@@ -842,7 +843,11 @@ function binary(op: Token, left: Expr, right: Expr, start: number, rightStart: n
   }
 }
 
-/** Nix 2.8's checks of a pattern, made when the whole lambda has been parsed. */
+/**
+ * Nix 2.8's checks of a pattern, made when the whole lambda has been parsed. With several
+ * names given twice, Nix reports the one its symbol table happens to order first; here it is
+ * the first repetition in the source.
+ */
 function checkFormals(formals: Formals, arg: string | undefined, lambdaStart: number): void {
   const seen = new Set<string>();
   for (const formal of formals.entries) {
