@@ -38,7 +38,7 @@ export async function readNarListing(
 class ListingBuilder implements NarVisitor {
   root: NarListingNode | undefined;
   private readonly open: NarListingDirectory[] = [];
-  private name = Buffer.alloc(0);
+  private name: Buffer = Buffer.alloc(0);
 
   private add(node: NarListingNode): void {
     const parent = this.open.at(-1);
