@@ -210,7 +210,7 @@ export class NarReader {
       case P.length:
         return this.lengthRead(readU64(bytes, at), start);
       case P.body:
-        checkPadding(bytes, at + this.stringLength, this.need - this.stringLength, start + 8 + this.stringLength);
+        checkPadding(bytes, at + this.stringLength, this.need - this.stringLength, start + this.stringLength);
         return this.token(bytes.subarray(at, at + this.stringLength));
       case P.padding:
         checkPadding(bytes, at, this.need, start);
