@@ -169,13 +169,13 @@ describe("hostile NARs", () => {
     return { root, target: join(root, "parent/target") };
   }
 
-  /** Restores `nar` whole and in 3-byte pieces; both must fail with `error` and change nothing. */
-  async function assertRefused(nar: Buffer, error: RegExp, where: { root: string; target: string }, label: string): Promise<void> {
+  /** Restores `nar` whole (and in 3-byte pieces); each must fail with `error` and change nothing. */
+  async function assertRefused(nar: Buffer, error: RegExp, where: { root: string; target: string }, label: string, inPieces = true): Promise<void> {
     const before = [...describeTree(where.root), ...describeTree(outside)];
     const pieces = (function* () {
       for (let at = 0; at < nar.length; at += 3) yield nar.subarray(at, at + 3);
     })();
-    for (const source of [[nar], pieces]) {
+    for (const source of inPieces ? [[nar], pieces] : [[nar]]) {
       await assert.rejects(restoreNar(source, where.target), (err: Error) => {
         assert.ok(err instanceof NixCompatError, `${label}: not a NixCompatError: ${err.stack}`);
         assert.match(err.message, error, label);
@@ -214,7 +214,7 @@ describe("hostile NARs", () => {
     await restoreNar([nar], join(where.root, "complete"));
     rmSync(join(where.root, "complete"), { recursive: true });
     for (let cut = 0; cut < nar.length; cut++) {
-      await assertRefused(nar.subarray(0, cut), new RegExp(`^NAR is truncated at offset ${cut}: expected `), where, `cut at ${cut}`);
+      await assertRefused(nar.subarray(0, cut), new RegExp(`^NAR is truncated at offset ${cut}: expected `), where, `cut at ${cut}`, cut % 4 === 0);
     }
     // Nix agrees for a sample of the cuts.
     for (let cut = 0; cut < nar.length; cut += 61) {

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { nixDump, runProcess } from "../../test/support/nar.ts";
+import { encodeTokens } from "../nix-compat/nar/wire.ts";
+
+const TVIX = fileURLToPath(new URL("../../bin/tvix.js", import.meta.url));
+const tvix = (args: string[], input?: Uint8Array) => runProcess(process.execPath, [TVIX, ...args], input);
+const nixLs = (args: string[]) => runProcess("nix", ["--extra-experimental-features", "nix-command", "nar", "ls", ...args]);
+
+describe("tvix nar", () => {
+  let work: string;
+  let tree: string;
+  let nar: Buffer;
+  let narFile: string;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), "tvix-nar-cli-"));
+    tree = join(work, "tree");
+    // Hand-made: Nix 2.8's `nix nar ls` crashes on names containing '%' (it formats them).
+    mkdirSync(join(tree, "bin"), { recursive: true });
+    mkdirSync(join(tree, "share/empty"), { recursive: true });
+    writeFileSync(join(tree, "bin/tool"), "#!/bin/sh\n", { mode: 0o755 });
+    writeFileSync(join(tree, "share/new\nline é"), "x".repeat(1000));
+    symlinkSync("../bin/tool", join(tree, "share/link"));
+    nar = await nixDump(tree);
+    narFile = join(work, "tree.nar");
+    writeFileSync(narFile, nar);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it("dump writes what nix-store --dump writes", async () => {
+    const result = await tvix(["nar", "dump", tree]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(result.stdout, nar);
+  });
+
+  it("restore unpacks stdin so that Nix dumps it back identically", async () => {
+    const target = join(work, "restored");
+    const result = await tvix(["nar", "restore", target], nar);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(await nixDump(target), nar);
+  });
+
+  it("restore refuses a hostile NAR with its offset and leaves nothing", async () => {
+    const parent = join(work, "hostile");
+    mkdirSync(parent);
+    const evil = encodeTokens("nix-archive-1", "(", "type", "directory", "entry", "(", "name", "../escape", "node", "(", "type", "regular", "contents", "x", ")", ")", ")");
+    const result = await tvix(["nar", "restore", join(parent, "target")], evil);
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr, "error: invalid NAR at offset 128: entry name '../escape' contains '/'\n");
+    assert.deepEqual(readdirSync(parent), []);
+    assert.ok(!readdirSync(work).includes("escape"));
+  });
+
+  it("ls prints what nix nar ls prints", async () => {
+    for (const args of [[], ["-R"], ["-l", "-R"], ["--json"], ["--json", "-R"], ["-d"]]) {
+      const [ours, theirs] = await Promise.all([tvix(["nar", "ls", ...args, narFile, "/"]), nixLs([...args, narFile, "/"])]);
+      assert.equal(ours.status, 0, ours.stderr);
+      assert.deepEqual(ours.stdout, theirs.stdout, args.join(" "));
+    }
+    assert.deepEqual((await tvix(["nar", "ls", "-R", narFile])).stdout, (await nixLs(["-R", narFile, "/"])).stdout, "PATH defaults to /");
+  });
+
+  it("explains itself and refuses bad usage", async () => {
+    for (const sub of ["dump", "restore", "ls"]) {
+      const help = await tvix(["nar", sub, "--help"]);
+      assert.equal(help.status, 0);
+      assert.match(help.stdout.toString(), new RegExp(`^Usage: tvix nar ${sub} `));
+    }
+    const cases: [string[], RegExp][] = [
+      [["nar", "dump"], /expected exactly one PATH/],
+      [["nar", "dump", "a", "b"], /expected exactly one PATH/],
+      [["nar", "restore"], /expected exactly one DIR/],
+      [["nar", "ls"], /expected FILE\.nar/],
+      [["nar", "ls", "-d", "--json", narFile], /'--directory' is useless with '--json'/],
+      [["nar", "ls", narFile, "relative"], /not an absolute path: 'relative'/],
+      [["nar", "ls", narFile, "/missing"], /path '\/missing' does not exist/],
+      [["nar", "dump", join(work, "missing")], /no such file or directory/],
+      [["nar", "restore", tree], /it already exists/],
+      [["nar", "frobnicate"], /not a 'tvix nar' subcommand/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await tvix(args, Buffer.alloc(0));
+      assert.equal(result.status, 1, args.join(" "));
+      assert.match(result.stderr, message, args.join(" "));
+    }
+  });
+});
