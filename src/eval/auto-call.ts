@@ -3,7 +3,7 @@
 // (autoCallFunction).
 import { EvalError, MissingArgumentError, NixTypeError } from "./errors.ts";
 import { call } from "./runtime/call.ts";
-import { Attr, NixAttrs } from "./value/attrs.ts";
+import { NixAttrs } from "./value/attrs.ts";
 import { Lambda } from "./value/function.ts";
 import { force } from "./value/thunk.ts";
 import { type ForcedValue, showType, type Value } from "./value/value.ts";
@@ -17,12 +17,15 @@ export function autoCallFunction(args: NixAttrs, fun: Value): ForcedValue {
   }
   if (!(f instanceof Lambda) || f.def.formals === null) return f;
   if (f.def.ellipsis) return call(f, args);
-  const map = new Map<string, Attr>();
+  const names: string[] = [];
+  const values: Value[] = [];
   // Nix goes through the formals in name order, so the first missing name is reported.
   for (const formal of [...f.def.formals].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const given = args.attr(formal.name);
-    if (given !== undefined) map.set(formal.name, given);
-    else if (!formal.hasDefault) {
+    const given = args.get(formal.name);
+    if (given !== undefined) {
+      names.push(formal.name);
+      values.push(given);
+    } else if (!formal.hasDefault) {
       throw new MissingArgumentError(
         `cannot evaluate a function that has an argument without a value ('${formal.name}')\n\n` +
           "Nix attempted to evaluate a function as a top level expression; in\n" +
@@ -33,7 +36,7 @@ export function autoCallFunction(args: NixAttrs, fun: Value): ForcedValue {
       );
     }
   }
-  return call(f, new NixAttrs(map));
+  return call(f, NixAttrs.fromEntries(names, values));
 }
 
 /** Splits `a.b."c.d".0` into names, as Nix's parseAttrPath. */

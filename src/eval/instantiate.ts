@@ -12,7 +12,7 @@ import { valueToXml } from "./print/xml.ts";
 import { forceDeep } from "./runtime/deep-force.ts";
 import { parseSearchPathEntry, splitNixPath } from "./search-path.ts";
 import { EvalState } from "./state.ts";
-import { Attr, NixAttrs } from "./value/attrs.ts";
+import { NixAttrs } from "./value/attrs.ts";
 import { Thunk } from "./value/thunk.ts";
 import { force } from "./value/thunk.ts";
 import type { Value } from "./value/value.ts";
@@ -58,12 +58,12 @@ export function instantiateEval(request: EvalRequest): EvalResult {
       homeDir: request.homeDir,
     });
     const cwd = bytes(request.cwd);
-    const map = new Map<string, Attr>();
+    // A later --arg for the same name wins.
+    const args = new Map<string, Value>();
     for (const arg of request.autoArgs) {
-      const value: Value = arg.kind === "string" ? bytes(arg.value) : new Thunk(() => state.evalText(bytes(arg.value), cwd), null);
-      map.set(bytes(arg.name), new Attr(value, 0));
+      args.set(bytes(arg.name), arg.kind === "string" ? bytes(arg.value) : new Thunk(() => state.evalText(bytes(arg.value), cwd), null));
     }
-    const autoArgs = new NixAttrs(map);
+    const autoArgs = NixAttrs.fromEntries([...args.keys()], [...args.values()]);
     const inputs = request.inputs.length > 0 || request.expressions ? request.inputs : ["./default.nix"];
     for (const input of inputs) {
       const root = request.expressions ? state.evalText(bytes(input), cwd) : state.evalFile(fileArg(state, bytes(input), cwd));

@@ -13,7 +13,7 @@ import type { Expr } from "./syntax/ast.ts";
 import { NIX_GLOBAL_NAMES } from "./syntax/global-names.ts";
 import { parseNix } from "./syntax/parse.ts";
 import { canonPath } from "./syntax/paths.ts";
-import { Attr, NixAttrs } from "./value/attrs.ts";
+import { NixAttrs } from "./value/attrs.ts";
 import { PrimOp } from "./value/function.ts";
 import { force, Thunk } from "./value/thunk.ts";
 import type { ForcedValue, Value } from "./value/value.ts";
@@ -85,13 +85,15 @@ export class EvalState {
     }
     const names = [...NIX_GLOBAL_NAMES];
     for (const name of byName.keys()) if (!names.includes(name)) names.push(name);
-    const map = new Map<string, Attr>();
-    const builtins = new NixAttrs(map);
-    const values = names.map((name) => {
-      const value = name === "builtins" ? builtins : (byName.get(name) ?? notImplemented(name));
-      map.set(name.startsWith("__") ? name.slice(2) : name, new Attr(value, 0));
-      return value;
-    });
+    // `builtins` contains itself, so its own value is filled in after the set exists.
+    const values = names.map((name) => byName.get(name) ?? notImplemented(name));
+    const builtins = NixAttrs.fromEntries(
+      names.map((name) => (name.startsWith("__") ? name.slice(2) : name)),
+      values,
+    );
+    const self = names.indexOf("builtins");
+    values[self] = builtins;
+    (builtins.values as Value[])[builtins.shape.indexOf("builtins")] = builtins;
     return { names, values, builtins };
   }
 
@@ -129,8 +131,8 @@ export class EvalState {
   evalFileWithScope(path: string, scope: NixAttrs): ForcedValue {
     const resolved = this.resolveExprPath(path);
     // One scope holding both, the scope's names hiding the globals, resolves as Nix's two do.
-    const names = [...scope.sortedNames()];
-    const values = names.map((name) => scope.get(name) as Value);
+    const names = scope.names.slice();
+    const values = scope.values.slice();
     const own = new Set(names);
     this.globalNames.forEach((name, i) => {
       if (own.has(name)) return;

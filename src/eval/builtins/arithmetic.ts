@@ -13,6 +13,7 @@ function arithmetic(name: string, onInts: (a: NixInt, b: NixInt) => NixInt, onFl
   return builtin(name, 2, (_state, a: Value, b: Value) => {
     const fa = force(a);
     const fb = force(b);
+    if (typeof fa === "number" && typeof fb === "number") return onInts(fa, fb);
     if (fa instanceof NixFloat || fb instanceof NixFloat) return new NixFloat(onFloats(forceFloat(fa), forceFloat(fb)));
     return onInts(forceInt(fa), forceInt(fb));
   });
@@ -30,5 +31,9 @@ export const arithmeticBuiltins: Builtin[] = [
     if (fa instanceof NixFloat || fb instanceof NixFloat) return new NixFloat(forceFloat(fa) / forceFloat(fb));
     return intDiv(forceInt(fa), forceInt(fb));
   }),
-  builtin("__lessThan", 2, (_state, a, b) => lessThan(force(a), force(b))),
+  builtin("__lessThan", 2, (_state, a, b) => {
+    const fa = force(a);
+    const fb = force(b);
+    return typeof fa === "number" && typeof fb === "number" ? fa < fb : lessThan(fa, fb);
+  }),
 ];

@@ -29,7 +29,7 @@ export const importBuiltins: Builtin[] = [
       const prefix = attrs.get("prefix");
       return {
         prefix: prefix === undefined ? "" : forceStringNoContext(prefix),
-        path: stringText(coerceToString(state, requireAttr(attrs, "path", "findFile").value, { coerceMore: false, copyToStore: false })),
+        path: stringText(coerceToString(state, attrs.values[requireAttr(attrs, "path", "findFile")], { coerceMore: false, copyToStore: false })),
       };
     });
     const wanted = forceStringNoContext(name);

@@ -3,10 +3,10 @@
 // a position (by builtins) the call's position.
 import { EvalError, NixTypeError } from "../errors.ts";
 import { type Pos, showPos } from "../position.ts";
-import { call, callMany } from "../runtime/call.ts";
+import { call, call2, callMany } from "../runtime/call.ts";
 import { forceAttrs } from "../runtime/force.ts";
-import type { CallExpr, LambdaExpr } from "../syntax/ast.ts";
-import { type Formal, Lambda, type LambdaDef } from "../value/function.ts";
+import type { CallExpr, Expr, LambdaExpr } from "../syntax/ast.ts";
+import { type Formal, Lambda, type LambdaDef, PrimOp } from "../value/function.ts";
 import type { ForcedValue, Value } from "../value/value.ts";
 import type { Compiler } from "./compiler.ts";
 import type { Code, Env, LazyCode } from "./env.ts";
@@ -49,17 +49,17 @@ class CompiledLambda implements LambdaDef {
       if (this.arg !== null) env[slot++] = arg;
       let used = 0;
       for (const formal of formals) {
-        const given = attrs.map.get(formal.name);
+        const given = attrs.get(formal.name);
         if (given !== undefined) {
-          env[slot++] = given.value;
+          env[slot++] = given;
           used++;
         } else if (formal.default !== null) {
           env[slot++] = formal.default(env);
         } else {
-          throw this.missingArgument(attrs.map);
+          throw this.missingArgument(attrs);
         }
       }
-      if (!this.ellipsis && used !== attrs.size) throw this.unexpectedArgument(attrs.sortedNames());
+      if (!this.ellipsis && used !== attrs.size) throw this.unexpectedArgument(attrs.names);
     }
     if (!this.showTrace) return this.body(env);
     try {
@@ -75,7 +75,7 @@ class CompiledLambda implements LambdaDef {
   }
 
   /** Nix checks the formals in name order, so the first missing name is reported. */
-  private missingArgument(given: ReadonlyMap<string, unknown>): NixTypeError {
+  private missingArgument(given: { has(name: string): boolean }): NixTypeError {
     const missing = (this.formals ?? []).filter((f) => f.default === null && !given.has(f.name)).map((f) => f.name);
     return new NixTypeError(`${this.describe()} called without required argument '${missing.sort()[0]}'`);
   }
@@ -97,7 +97,6 @@ export function compileLambda(compiler: Compiler, e: LambdaExpr, scope: CompileS
 }
 
 export function compileCall(compiler: Compiler, e: CallExpr, scope: CompileScope): Code {
-  const fn = compiler.compile(e.fn, scope);
   const args = e.args.map((arg) => compiler.lazy(arg, scope));
   const pos = e.start;
   const showTrace = compiler.state.showTrace;
@@ -108,6 +107,9 @@ export function compileCall(compiler: Compiler, e: CallExpr, scope: CompileScope
     }
     return err;
   };
+  const primop = globalPrimOp(e.fn, scope);
+  if (primop !== undefined && primop.arity === args.length) return compilePrimOpCall(primop, args, pos);
+  const fn = compiler.compile(e.fn, scope);
   if (args.length === 1) {
     const arg = args[0];
     return (env) => {
@@ -115,6 +117,19 @@ export function compileCall(compiler: Compiler, e: CallExpr, scope: CompileScope
       const a = arg(env);
       try {
         return call(f, a);
+      } catch (err) {
+        throw fail(err, f);
+      }
+    };
+  }
+  if (args.length === 2) {
+    const [arg0, arg1] = args;
+    return (env) => {
+      const f = fn(env);
+      const a = arg0(env);
+      const b = arg1(env);
+      try {
+        return call2(f, a, b);
       } catch (err) {
         throw fail(err, f);
       }
@@ -129,4 +144,51 @@ export function compileCall(compiler: Compiler, e: CallExpr, scope: CompileScope
       throw fail(err, f);
     }
   };
+}
+
+/** The primop a call's function is, when it is a global variable (`__sub` from `a - b`). */
+function globalPrimOp(fn: Expr, scope: CompileScope): PrimOp | undefined {
+  if (fn.kind !== "Var" || fn.fromWith) return undefined;
+  const value = scope.at(fn.level).globals?.[fn.index];
+  return value instanceof PrimOp ? value : undefined;
+}
+
+/** A call of a global primop with all its arguments: straight to its implementation. */
+function compilePrimOpCall(primop: PrimOp, args: LazyCode[], pos: Pos): Code {
+  const { impl, state } = primop;
+  const fail = (err: unknown): unknown => (err instanceof EvalError ? err.atPos(pos) : err);
+  switch (args.length) {
+    case 1: {
+      const [arg0] = args;
+      return (env) => {
+        const a = arg0(env);
+        try {
+          return impl(state, a);
+        } catch (err) {
+          throw fail(err);
+        }
+      };
+    }
+    case 2: {
+      const [arg0, arg1] = args;
+      return (env) => {
+        const a = arg0(env);
+        const b = arg1(env);
+        try {
+          return impl(state, a, b);
+        } catch (err) {
+          throw fail(err);
+        }
+      };
+    }
+    default:
+      return (env) => {
+        const values = args.map((arg) => arg(env));
+        try {
+          return impl(state, ...values);
+        } catch (err) {
+          throw fail(err);
+        }
+      };
+  }
 }

@@ -5,7 +5,7 @@ import type { Pos } from "../position.ts";
 import { forceStringNoContext, typeError } from "../runtime/force.ts";
 import type { AttrName, HasAttrExpr, SelectExpr } from "../syntax/ast.ts";
 import { showAttrPath } from "../syntax/show.ts";
-import { type Attr, NixAttrs } from "../value/attrs.ts";
+import { NixAttrs } from "../value/attrs.ts";
 import { force } from "../value/thunk.ts";
 import type { ForcedValue } from "../value/value.ts";
 import type { Compiler } from "./compiler.ts";
@@ -22,13 +22,14 @@ function nameOf(name: CompiledName, env: Env): string {
   return typeof name === "string" ? name : forceStringNoContext(name(env));
 }
 
-/** Forces the selected attribute; an error gets Nix's "while evaluating the attribute" frame. */
-function forceAttr(attr: Attr, path: readonly AttrName[]): ForcedValue {
-  if (attr.pos === 0) return force(attr.value);
+/** Forces attribute `i`; an error gets Nix's "while evaluating the attribute" frame. */
+function forceAttr(attrs: NixAttrs, i: number, path: readonly AttrName[]): ForcedValue {
+  const pos = attrs.posAt(i);
+  if (pos === 0) return force(attrs.values[i]);
   try {
-    return force(attr.value);
+    return force(attrs.values[i]);
   } catch (err) {
-    if (err instanceof EvalError) err.addTrace(attr.pos, `while evaluating the attribute '${showAttrPath(path)}'`);
+    if (err instanceof EvalError) err.addTrace(pos, `while evaluating the attribute '${showAttrPath(path)}'`);
     throw err;
   }
 }
@@ -48,28 +49,30 @@ export function compileSelect(compiler: Compiler, e: SelectExpr, scope: CompileS
     return (env) => {
       const v = expr(env);
       if (!(v instanceof NixAttrs)) throw typeError(v, "a set").atPos(pos);
-      const attr = v.map.get(only);
-      if (attr === undefined) throw missing(only, pos);
-      return forceAttr(attr, path);
+      const i = v.shape.indexOf(only);
+      if (i < 0) throw missing(only, pos);
+      return forceAttr(v, i, path);
     };
   }
   return (env) => {
     let v = expr(env);
-    let attr: Attr | undefined;
+    let from: NixAttrs | undefined;
+    let i = -1;
     for (const compiled of names) {
       const name = nameOf(compiled, env);
-      if (attr !== undefined) v = forceAttr(attr, path);
+      if (from !== undefined) v = forceAttr(from, i, path);
       if (!(v instanceof NixAttrs)) {
         if (fallback) return fallback(env);
         throw typeError(v, "a set").atPos(pos);
       }
-      attr = v.map.get(name);
-      if (attr === undefined) {
+      from = v;
+      i = v.shape.indexOf(name);
+      if (i < 0) {
         if (fallback) return fallback(env);
         throw missing(name, pos);
       }
     }
-    return forceAttr(attr as Attr, path);
+    return forceAttr(from as NixAttrs, i, path);
   };
 }
 
@@ -81,9 +84,9 @@ export function compileHasAttr(compiler: Compiler, e: HasAttrExpr, scope: Compil
     for (let i = 0; i < names.length; i++) {
       const name = nameOf(names[i], env);
       if (!(v instanceof NixAttrs)) return false;
-      const attr = v.map.get(name);
-      if (attr === undefined) return false;
-      if (i < names.length - 1) v = force(attr.value);
+      const index = v.shape.indexOf(name);
+      if (index < 0) return false;
+      if (i < names.length - 1) v = force(v.values[index]);
     }
     return true;
   };

@@ -64,7 +64,7 @@ export function valueToJson(state: EvalState, v: Value, strict: boolean, context
     }
     const outPath = f.get("outPath");
     if (outPath !== undefined) return valueToJson(state, outPath, strict, context);
-    const members = f.sortedNames().map((name) => `${quoteJsonString(name)}:${valueToJson(state, f.get(name) as Value, strict, context)}`);
+    const members = f.names.map((name, i) => `${quoteJsonString(name)}:${valueToJson(state, f.values[i], strict, context)}`);
     return `{${members.join(",")}}`;
   }
   throw new NixTypeError(`cannot convert ${showType(f)} to JSON`);

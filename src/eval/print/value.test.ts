@@ -2,7 +2,7 @@
 // expression, given in each comment.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Attr, NixAttrs } from "../value/attrs.ts";
+import { NixAttrs } from "../value/attrs.ts";
 import { NixFloat } from "../value/float.ts";
 import { type LambdaDef, Lambda, PrimOp, PrimOpApp } from "../value/function.ts";
 import { NixPath } from "../value/path.ts";
@@ -69,6 +69,6 @@ test("«repeated» for sets and lists met twice", () => {
 });
 
 test("attributes print in byte order", () => {
-  const map = new Map([["b", new Attr(1, 0)], ["B", new Attr(2, 0)], ["\u00e9", new Attr(3, 0)], ["a", new Attr(4, 0)]]);
-  assert.equal(printValue(new NixAttrs(map)), '{ B = 2; a = 4; b = 1; "\u00e9" = 3; }');
+  const attrs = NixAttrs.fromEntries(["b", "B", "\u00e9", "a"], [1, 2, 3, 4]);
+  assert.equal(printValue(attrs), '{ B = 2; a = 4; b = 1; "\u00e9" = 3; }');
 });

@@ -89,12 +89,12 @@ class Printer {
       this.seen.add(attrs);
     }
     this.out += "{ ";
-    for (const name of attrs.sortedNames()) {
-      const value = attrs.get(name) as Value;
+    attrs.names.forEach((name, i) => {
+      const value = attrs.values[i];
       this.out += `${showIdentifier(name)} = `;
       this.print(value, value);
       this.out += "; ";
-    }
+    });
     this.out += "}";
   }
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { addSource } from "../position.ts";
-import { Attr, NixAttrs } from "../value/attrs.ts";
+import { NixAttrs } from "../value/attrs.ts";
 import { NixFloat } from "../value/float.ts";
 import { type LambdaDef, Lambda, PrimOp } from "../value/function.ts";
 import { NixPath } from "../value/path.ts";
@@ -96,10 +96,7 @@ test("locations of attributes and functions", () => {
   const text = "{ a = 1;\n  f = x: x; }";
   const source = addSource("/tmp/loc.nix", text);
   const at = (needle: string) => source.base + text.indexOf(needle);
-  const map = new Map([
-    ["a", new Attr(1, at("a ="))],
-    ["f", new Attr(new Lambda(def({ arg: "x", pos: at("x: x") }), null), at("f ="))],
-  ]);
+  const attrs = NixAttrs.fromEntries(["a", "f"], [1, new Lambda(def({ arg: "x", pos: at("x: x") }), null)], [at("a ="), at("f =")]);
   const expected = `<?xml version='1.0' encoding='utf-8'?>
 <expr>
   <attrs>
@@ -114,5 +111,5 @@ test("locations of attributes and functions", () => {
   </attrs>
 </expr>
 `;
-  assert.equal(valueToXml(new NixAttrs(map), true, true, new Set()), expected);
+  assert.equal(valueToXml(attrs, true, true, new Set()), expected);
 });

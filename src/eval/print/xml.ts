@@ -4,7 +4,7 @@
 // `location` the source positions of attributes and functions.
 import { isDerivation } from "../runtime/equality.ts";
 import { locate, type Pos } from "../position.ts";
-import { type Attr, NixAttrs } from "../value/attrs.ts";
+import { NixAttrs } from "../value/attrs.ts";
 import { formatFloatG, NixFloat } from "../value/float.ts";
 import { Lambda } from "../value/function.ts";
 import { NixPath } from "../value/path.ts";
@@ -142,14 +142,13 @@ class XmlPrinter {
   }
 
   private showAttrs(attrs: NixAttrs): void {
-    for (const name of attrs.sortedNames()) {
-      const attr = attrs.attr(name) as Attr;
+    attrs.names.forEach((name, i) => {
       const xmlAttrs: XmlAttrs = { name };
-      if (this.location && attr.pos !== 0) addPosition(xmlAttrs, attr.pos);
+      if (this.location && attrs.posAt(i) !== 0) addPosition(xmlAttrs, attrs.posAt(i));
       this.writer.open("attr", xmlAttrs);
-      this.print(attr.value);
+      this.print(attrs.values[i]);
       this.writer.close("attr");
-    }
+    });
   }
 
   private printLambda(fn: Lambda): void {

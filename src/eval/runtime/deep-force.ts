@@ -2,7 +2,7 @@
 // recursively, each cell once, like Nix's forceValueDeep. Attributes go in name order, so the
 // first error is the one Nix reports; it gets a "while evaluating the attribute" trace frame.
 import { EvalError } from "../errors.ts";
-import { type Attr, NixAttrs } from "../value/attrs.ts";
+import { NixAttrs } from "../value/attrs.ts";
 import { force } from "../value/thunk.ts";
 import type { Value } from "../value/value.ts";
 
@@ -17,12 +17,11 @@ function forceCell(v: Value, seen: Set<unknown>): void {
   if (seen.has(v)) return;
   seen.add(v);
   if (f instanceof NixAttrs) {
-    for (const name of f.sortedNames()) {
-      const attr = f.map.get(name) as Attr;
+    for (let i = 0; i < f.size; i++) {
       try {
-        forceCell(attr.value, seen);
+        forceCell(f.values[i], seen);
       } catch (err) {
-        if (err instanceof EvalError) err.addTrace(attr.pos, `while evaluating the attribute '${name}'`);
+        if (err instanceof EvalError) err.addTrace(f.posAt(i), `while evaluating the attribute '${f.names[i]}'`);
         throw err;
       }
     }

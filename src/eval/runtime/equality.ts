@@ -65,11 +65,11 @@ function attrsEqual(a: NixAttrs, b: NixAttrs): boolean {
     if (outA !== undefined && outB !== undefined) return cellsEqual(outA, outB);
   }
   if (a.size !== b.size) return false;
-  const namesA = a.sortedNames();
-  const namesB = b.sortedNames();
+  const namesA = a.names;
+  const namesB = b.names;
   for (let i = 0; i < namesA.length; i++) {
     if (namesA[i] !== namesB[i]) return false;
-    if (!cellsEqual(a.get(namesA[i]) as Value, b.get(namesB[i]) as Value)) return false;
+    if (!cellsEqual(a.values[i], b.values[i])) return false;
   }
   return true;
 }
