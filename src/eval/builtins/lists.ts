@@ -2,7 +2,10 @@
 import { EvalError } from "../errors.ts";
 import { call, call2, lazyCall } from "../runtime/call.ts";
 import { cellsEqual } from "../runtime/equality.ts";
-import { forceBool, forceFunction, forceInt, forceList } from "../runtime/force.ts";
+import { lessThan } from "../runtime/compare.ts";
+import { forceBool, forceFunction, forceInt, forceList, forceStringNoContext } from "../runtime/force.ts";
+import { NixAttrs } from "../value/attrs.ts";
+import { PrimOp } from "../value/function.ts";
 import type { NixInt } from "../value/int.ts";
 import { force } from "../value/thunk.ts";
 import type { ForcedValue, NixList, Value } from "../value/value.ts";
@@ -60,4 +63,49 @@ export const listBuiltins: Builtin[] = [
   }),
   builtin("__elem", 2, (_state, x, list) => forceList(list).some((elem) => cellsEqual(x, elem))),
   builtin("__concatLists", 1, (_state, lists) => concatLists(forceList(lists))),
+  builtin("__concatMap", 2, (_state, fn, list) => {
+    forceFunction(fn);
+    return forceList(list).flatMap((elem) => forceList(call(fn, elem)));
+  }),
+  builtin("__any", 2, (_state, fn, list) => {
+    forceFunction(fn);
+    return forceList(list).some((elem) => forceBool(call(fn, elem)));
+  }),
+  builtin("__all", 2, (_state, fn, list) => {
+    forceFunction(fn);
+    return forceList(list).every((elem) => forceBool(call(fn, elem)));
+  }),
+  builtin("__partition", 2, (_state, fn, list) => {
+    forceFunction(fn);
+    const right: Value[] = [];
+    const wrong: Value[] = [];
+    for (const elem of forceList(list)) {
+      force(elem);
+      (forceBool(call(fn, elem)) ? right : wrong).push(elem);
+    }
+    return NixAttrs.of({ right, wrong });
+  }),
+  builtin("__groupBy", 2, (_state, fn, list) => {
+    forceFunction(fn);
+    const groups = new Map<string, Value[]>();
+    for (const elem of forceList(list)) {
+      const name = forceStringNoContext(call(fn, elem));
+      const group = groups.get(name);
+      if (group) group.push(elem);
+      else groups.set(name, [elem]);
+    }
+    return NixAttrs.fromEntries([...groups.keys()], [...groups.values()]);
+  }),
+  builtin("__sort", 2, (_state, fn, list) => {
+    const comparator = forceFunction(fn);
+    const sorted = forceList(list).slice();
+    for (const elem of sorted) force(elem);
+    // Nix skips calling the comparator when it is builtins.lessThan.
+    const less =
+      comparator instanceof PrimOp && comparator.name === "lessThan"
+        ? (a: Value, b: Value) => lessThan(force(a), force(b))
+        : (a: Value, b: Value) => forceBool(call2(comparator, a, b));
+    // A stable sort, as Nix's std::stable_sort.
+    return sorted.sort((a, b) => (less(a, b) ? -1 : less(b, a) ? 1 : 0));
+  }),
 ];

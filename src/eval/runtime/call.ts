@@ -76,3 +76,18 @@ function runApplication(app: Application): ForcedValue {
 export function lazyCall(fn: Value, arg: Value): Thunk {
   return new Thunk(runApplication, { fn, arg } satisfies Application);
 }
+
+interface Application2 {
+  readonly fn: Value;
+  readonly a: Value;
+  readonly b: Value;
+}
+
+function runApplication2(app: Application2): ForcedValue {
+  return call2(app.fn, app.a, app.b);
+}
+
+/** `fn a b` as a lazy value (mapAttrs, zipAttrsWith). */
+export function lazyCall2(fn: Value, a: Value, b: Value): Thunk {
+  return new Thunk(runApplication2, { fn, a, b } satisfies Application2);
+}
