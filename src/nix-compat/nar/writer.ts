@@ -33,9 +33,14 @@ const tokens = {
 };
 const REGULAR_HEADER_LENGTH = tokens.regular.length + tokens.executable.length + tokens.contents.length + 8;
 
+/** Nix's PathFilter: called with the full path of each directory entry; false leaves it (and its subtree) out. */
+export type PathFilter = (path: Buffer) => boolean;
+
 export interface NarChunksOptions {
   /** Size of the reused output buffer (default 1 MiB). */
   chunkSize?: number;
+  /** Entries to archive (the root always is), asked in archive order as Nix asks. */
+  filter?: PathFilter;
 }
 
 /**
@@ -49,6 +54,7 @@ export interface NarChunksOptions {
 export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}): Generator<Uint8Array, void, undefined> {
   const out = new OutputBuffer(Math.max(options.chunkSize ?? DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE));
   const root = typeof path === "string" ? Buffer.from(path) : path;
+  const filter = options.filter;
   out.put(tokens.magic);
   const stack: DirectoryFrame[] = [];
   let nodePath = root;
@@ -105,6 +111,7 @@ export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}
         finished = false;
         continue;
       }
+      if (filter) while (frame.next < frame.entries.length && !filter(childPath(frame, frame.entries[frame.next]))) frame.next++;
       if (frame.next < frame.entries.length) break;
       out.put(tokens.close); // the directory itself
       stack.pop();
@@ -117,13 +124,17 @@ export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}
     out.put(tokens.entry);
     out.string(entry.name);
     out.put(tokens.node);
-    nodePath = Buffer.concat([frame.path, SLASH, entry.name]);
+    nodePath = childPath(frame, entry);
     kind = kindOf(entry, nodePath);
   }
   if (out.length > 0) yield out.take();
 }
 
 const SLASH = Buffer.from("/");
+
+function childPath(frame: DirectoryFrame, entry: Dirent<Buffer>): Buffer {
+  return Buffer.concat([frame.path, SLASH, entry.name]);
+}
 
 function kindOf(stat: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }, path: Buffer): NodeKind {
   if (stat.isFile()) return "regular";
@@ -133,10 +144,10 @@ function kindOf(stat: { isFile(): boolean; isDirectory(): boolean; isSymbolicLin
 }
 
 /** The NAR hash of `path` (sha256 unless told) and the NAR's size in bytes. */
-export function narHash(path: string | Buffer, algo: HashAlgo = "sha256"): { hash: Hash; size: number } {
+export function narHash(path: string | Buffer, algo: HashAlgo = "sha256", filter?: PathFilter): { hash: Hash; size: number } {
   const hasher = new Hasher(algo);
   let size = 0;
-  for (const chunk of narChunks(path)) {
+  for (const chunk of narChunks(path, { filter })) {
     hasher.update(chunk);
     size += chunk.length;
   }
