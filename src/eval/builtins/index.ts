@@ -7,6 +7,7 @@ import { constantBuiltins } from "./constants.ts";
 import { controlBuiltins } from "./control.ts";
 import { importBuiltins } from "./import.ts";
 import { listBuiltins } from "./lists.ts";
+import { regexBuiltins } from "./regex.ts";
 import type { Builtin } from "./registry.ts";
 import { stringBuiltins } from "./strings.ts";
 import { typeBuiltins } from "./types.ts";
@@ -18,6 +19,7 @@ export const coreBuiltins: readonly Builtin[] = [
   ...listBuiltins,
   ...attrsBuiltins,
   ...stringBuiltins,
+  ...regexBuiltins,
   ...controlBuiltins,
   ...importBuiltins,
 ];
