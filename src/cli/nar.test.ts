@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { nixDump, runProcess } from "../../test/support/nar.ts";
+import { createSampleTree, nixDump, runProcess } from "../../test/support/nar.ts";
 import { encodeTokens } from "../nix-compat/nar/wire.ts";
 
 const TVIX = fileURLToPath(new URL("../../bin/tvix.js", import.meta.url));
@@ -20,12 +20,7 @@ describe("tvix nar", () => {
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "tvix-nar-cli-"));
     tree = join(work, "tree");
-    // Hand-made: Nix 2.8's `nix nar ls` crashes on names containing '%' (it formats them).
-    mkdirSync(join(tree, "bin"), { recursive: true });
-    mkdirSync(join(tree, "share/empty"), { recursive: true });
-    writeFileSync(join(tree, "bin/tool"), "#!/bin/sh\n", { mode: 0o755 });
-    writeFileSync(join(tree, "share/new\nline é"), "x".repeat(1000));
-    symlinkSync("../bin/tool", join(tree, "share/link"));
+    createSampleTree(tree);
     nar = await nixDump(tree);
     narFile = join(work, "tree.nar");
     writeFileSync(narFile, nar);

@@ -2,9 +2,27 @@
 // subprocesses (async, so several run at once), and a description of a tree on disk that two
 // restores can be compared by.
 import { spawn } from "node:child_process";
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { hashBytes } from "../../src/nix-compat/hash.ts";
 import { narChunks } from "../../src/nix-compat/nar/writer.ts";
+
+/**
+ * A small fixed tree with one of each kind of node: nested and empty directories; plain, empty,
+ * 8-byte and executable files; a relative symlink whose target has control characters; and a
+ * name with a quote, a backslash and control characters.
+ */
+export function createSampleTree(root: string): void {
+  mkdirSync(join(root, "sub/deeper"), { recursive: true });
+  mkdirSync(join(root, "empty"));
+  writeFileSync(join(root, "a"), "hello");
+  writeFileSync(join(root, "sub/deeper/zero"), "");
+  writeFileSync(join(root, "sub/eight"), "12345678");
+  writeFileSync(join(root, 'sub/q"uote\\\n\t\x01'), "x");
+  writeFileSync(join(root, "x"), "#!/bin/sh\n");
+  chmodSync(join(root, "x"), 0o755);
+  symlinkSync("../a\x02\n", join(root, "sub/link"));
+}
 
 /** Our NAR of `path`, copied out of the writer's reused buffer. */
 export function narBytes(path: string | Buffer): Buffer {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { NixCompatError } from "../errors.ts";
-import { narBytes, runProcess } from "../../../test/support/nar.ts";
+import { createSampleTree, narBytes, runProcess } from "../../../test/support/nar.ts";
 import { createRandomTree } from "../../../test/support/random-tree.ts";
 import { findNarPath, formatNarListing, formatNarListingJson, readNarListing, type NarListingNode } from "./listing.ts";
 
@@ -30,20 +30,13 @@ describe("NAR listing", () => {
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "tvix-nar-listing-"));
     const tree = join(work, "tree");
-    mkdirSync(join(tree, "d/e"), { recursive: true });
-    mkdirSync(join(tree, "empty"));
-    writeFileSync(join(tree, "a"), "hello");
-    writeFileSync(join(tree, "d/e/zero"), "");
-    writeFileSync(join(tree, "d/q\"uote\\\n\t\x01"), "x");
-    writeFileSync(join(tree, "x"), "#!/bin/sh\n");
-    chmodSync(join(tree, "x"), 0o755);
-    symlinkSync("../a\x02\n", join(tree, "d/link"));
+    createSampleTree(tree);
     createRandomTree(join(tree, "random"), { seed: 7, entries: 40 });
     const file = join(work, "file");
     writeFileSync(file, "lone");
     const link = join(work, "link");
     symlinkSync("/some/where", link);
-    const paths = ["/", "", "/a", "/d", "/d/e", "/d/e/zero", "/d/link", "/x", "/empty", "/random", "/missing", "d", "/d/", "//d", "/d/../a", "/d/link/x"];
+    const paths = ["/", "", "/a", "/sub", "/sub/deeper", "/sub/deeper/zero", "/sub/link", "/x", "/empty", "/random", "/missing", "sub", "/sub/", "//sub", "/sub/../a", "/sub/link/x"];
     for (const [path, queries] of [[tree, paths], [file, ["/", "", "/a"]], [link, ["/", "/x"]]] as const) {
       const narFile = `${path}.nar`;
       const nar = narBytes(path);
@@ -77,8 +70,8 @@ describe("NAR listing", () => {
 
   it("does not follow symlinks or accept non-canonical paths when looking up", () => {
     const root = nars[0].root;
-    assert.equal(findNarPath(root, "/d/link")?.type, "symlink");
-    for (const path of ["/d/link/x", "/d/", "//d", "/d/./e", "/d/../a"]) assert.equal(findNarPath(root, path), undefined, path);
-    assert.throws(() => findNarPath(root, "d"), /not an absolute path: 'd'/);
+    assert.equal(findNarPath(root, "/sub/link")?.type, "symlink");
+    for (const path of ["/sub/link/x", "/sub/", "//sub", "/sub/./deeper", "/sub/../a"]) assert.equal(findNarPath(root, path), undefined, path);
+    assert.throws(() => findNarPath(root, "sub"), /not an absolute path: 'sub'/);
   });
 });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { NixCompatError } from "../errors.ts";
-import { nixDump, runProcess } from "../../../test/support/nar.ts";
+import { createSampleTree, nixDump, runProcess } from "../../../test/support/nar.ts";
 import { NarReader, quote, readNar, type NarVisitor } from "./reader.ts";
 import { encodeTokens } from "./wire.ts";
 
@@ -44,14 +44,7 @@ describe("NAR reader", () => {
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "tvix-nar-reader-"));
     tree = join(work, "tree");
-    mkdirSync(join(tree, "sub/deeper"), { recursive: true });
-    mkdirSync(join(tree, "empty"));
-    writeFileSync(join(tree, "a"), "hello");
-    writeFileSync(join(tree, "sub/deeper/zero"), "");
-    writeFileSync(join(tree, "sub/eight"), "12345678");
-    writeFileSync(join(tree, "x"), "#!/bin/sh\n");
-    chmodSync(join(tree, "x"), 0o755);
-    symlinkSync("../a", join(tree, "sub/link"));
+    createSampleTree(tree);
     nar = await nixDump(tree);
   });
   after(() => rmSync(work, { recursive: true, force: true }));
@@ -68,7 +61,8 @@ describe("NAR reader", () => {
         `entry ${hex("sub")}`, "directory",
         `entry ${hex("deeper")}`, "directory", `entry ${hex("zero")}`, "contents ", "directoryEnd",
         `entry ${hex("eight")}`, `contents ${hex("12345678")}`,
-        `entry ${hex("link")}`, `symlink ${hex("../a")}`,
+        `entry ${hex("link")}`, `symlink ${hex("../a\x02\n")}`,
+        `entry ${hex('q"uote\\\n\t\x01')}`, `contents ${hex("x")}`,
         "directoryEnd",
         `entry ${hex("x")}`, `contents ${hex("#!/bin/sh\n")}`,
         "directoryEnd",
@@ -83,7 +77,7 @@ describe("NAR reader", () => {
     const offsets = [...listing.stdout.toString().matchAll(/"size":(\d+)(,"executable":true)?,"narOffset":(\d+)/g)].map(
       (m) => `file executable=${m[2] !== undefined} size=${m[1]} offset=${m[3]}`,
     );
-    assert.equal(offsets.length, 4);
+    assert.equal(offsets.length, 5);
     assert.deepEqual(parse(nar, nar.length).filter((e) => e.startsWith("file")), offsets);
   });
 

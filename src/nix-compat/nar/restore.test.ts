@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { NixCompatError } from "../errors.ts";
-import { describeTree, nixDump, nixRestore } from "../../../test/support/nar.ts";
+import { createSampleTree, describeTree, nixDump, nixRestore } from "../../../test/support/nar.ts";
 import { restoreNar } from "./restore.ts";
 
 describe("NAR restore", () => {
@@ -15,11 +15,7 @@ describe("NAR restore", () => {
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "tvix-nar-restore-"));
     tree = join(work, "tree");
-    mkdirSync(join(tree, "dir/empty"), { recursive: true });
-    writeFileSync(join(tree, "plain"), "plain");
-    writeFileSync(join(tree, "dir/tool"), "#!/bin/sh\n");
-    chmodSync(join(tree, "dir/tool"), 0o700);
-    symlinkSync("../plain", join(tree, "dir/link"));
+    createSampleTree(tree);
     nar = await nixDump(tree);
   });
   after(() => rmSync(work, { recursive: true, force: true }));
@@ -43,12 +39,12 @@ describe("NAR restore", () => {
 
   it("restores a lone file or symlink as the target itself", async () => {
     const file = join(work, "file.out");
-    await restoreNar([await nixDump(join(tree, "plain"))], file);
-    assert.equal(readFileSync(file, "utf8"), "plain");
+    await restoreNar([await nixDump(join(tree, "a"))], file);
+    assert.equal(readFileSync(file, "utf8"), "hello");
     assert.equal(lstatSync(file).mode & 0o777, 0o644);
     const link = join(work, "link.out");
-    await restoreNar([await nixDump(join(tree, "dir/link"))], link);
-    assert.equal(readlinkSync(link), "../plain");
+    await restoreNar([await nixDump(join(tree, "sub/link"))], link);
+    assert.equal(readlinkSync(link), "../a\x02\n");
   });
 
   it("refuses a target that exists, in any form, and leaves it alone", async () => {
