@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { createSampleTree, nixDump, runProcess } from "../../test/support/nar.ts";
+import { nixDump, runProcess, useSampleNar } from "../../test/support/nar.ts";
 import { encodeTokens } from "../nix-compat/nar/wire.ts";
 
 const TVIX = fileURLToPath(new URL("../../bin/tvix.js", import.meta.url));
@@ -12,52 +11,43 @@ const tvix = (args: string[], input?: Uint8Array) => runProcess(process.execPath
 const nixLs = (args: string[]) => runProcess("nix", ["--extra-experimental-features", "nix-command", "nar", "ls", ...args]);
 
 describe("tvix nar", () => {
-  let work: string;
-  let tree: string;
-  let nar: Buffer;
-  let narFile: string;
+  const sample = useSampleNar("nar-cli");
+  const narFile = (): string => join(sample.work, "tree.nar");
 
-  before(async () => {
-    work = mkdtempSync(join(tmpdir(), "tvix-nar-cli-"));
-    tree = join(work, "tree");
-    createSampleTree(tree);
-    nar = await nixDump(tree);
-    narFile = join(work, "tree.nar");
-    writeFileSync(narFile, nar);
-  });
-  after(() => rmSync(work, { recursive: true, force: true }));
+  before(() => writeFileSync(narFile(), sample.nar));
+
 
   it("dump writes what nix-store --dump writes", async () => {
-    const result = await tvix(["nar", "dump", tree]);
+    const result = await tvix(["nar", "dump", sample.tree]);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(result.stdout, nar);
+    assert.deepEqual(result.stdout, sample.nar);
   });
 
   it("restore unpacks stdin so that Nix dumps it back identically", async () => {
-    const target = join(work, "restored");
-    const result = await tvix(["nar", "restore", target], nar);
+    const target = join(sample.work, "restored");
+    const result = await tvix(["nar", "restore", target], sample.nar);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(await nixDump(target), nar);
+    assert.deepEqual(await nixDump(target), sample.nar);
   });
 
   it("restore refuses a hostile NAR with its offset and leaves nothing", async () => {
-    const parent = join(work, "hostile");
+    const parent = join(sample.work, "hostile");
     mkdirSync(parent);
     const evil = encodeTokens("nix-archive-1", "(", "type", "directory", "entry", "(", "name", "../escape", "node", "(", "type", "regular", "contents", "x", ")", ")", ")");
     const result = await tvix(["nar", "restore", join(parent, "target")], evil);
     assert.equal(result.status, 1);
     assert.equal(result.stderr, "error: invalid NAR at offset 128: entry name '../escape' contains '/'\n");
     assert.deepEqual(readdirSync(parent), []);
-    assert.ok(!readdirSync(work).includes("escape"));
+    assert.ok(!readdirSync(sample.work).includes("escape"));
   });
 
   it("ls prints what nix nar ls prints", async () => {
     for (const args of [[], ["-R"], ["-l", "-R"], ["--json"], ["--json", "-R"], ["-d"]]) {
-      const [ours, theirs] = await Promise.all([tvix(["nar", "ls", ...args, narFile, "/"]), nixLs([...args, narFile, "/"])]);
+      const [ours, theirs] = await Promise.all([tvix(["nar", "ls", ...args, narFile(), "/"]), nixLs([...args, narFile(), "/"])]);
       assert.equal(ours.status, 0, ours.stderr);
       assert.deepEqual(ours.stdout, theirs.stdout, args.join(" "));
     }
-    assert.deepEqual((await tvix(["nar", "ls", "-R", narFile])).stdout, (await nixLs(["-R", narFile, "/"])).stdout, "PATH defaults to /");
+    assert.deepEqual((await tvix(["nar", "ls", "-R", narFile()])).stdout, (await nixLs(["-R", narFile(), "/"])).stdout, "PATH defaults to /");
   });
 
   it("explains itself and refuses bad usage", async () => {
@@ -71,11 +61,11 @@ describe("tvix nar", () => {
       [["nar", "dump", "a", "b"], /expected exactly one PATH/],
       [["nar", "restore"], /expected exactly one DIR/],
       [["nar", "ls"], /expected FILE\.nar/],
-      [["nar", "ls", "-d", "--json", narFile], /'--directory' is useless with '--json'/],
-      [["nar", "ls", narFile, "relative"], /not an absolute path: 'relative'/],
-      [["nar", "ls", narFile, "/missing"], /path '\/missing' does not exist/],
-      [["nar", "dump", join(work, "missing")], /no such file or directory/],
-      [["nar", "restore", tree], /it already exists/],
+      [["nar", "ls", "-d", "--json", narFile()], /'--directory' is useless with '--json'/],
+      [["nar", "ls", narFile(), "relative"], /not an absolute path: 'relative'/],
+      [["nar", "ls", narFile(), "/missing"], /path '\/missing' does not exist/],
+      [["nar", "dump", join(sample.work, "missing")], /no such file or directory/],
+      [["nar", "restore", sample.tree], /it already exists/],
       [["nar", "frobnicate"], /not a 'tvix nar' subcommand/],
     ];
     for (const [args, message] of cases) {

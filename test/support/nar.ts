@@ -2,8 +2,10 @@
 // subprocesses (async, so several run at once), and a description of a tree on disk that two
 // restores can be compared by.
 import { spawn } from "node:child_process";
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { hashBytes } from "../../src/nix-compat/hash.ts";
 import { narChunks } from "../../src/nix-compat/nar/writer.ts";
 
@@ -22,6 +24,28 @@ export function createSampleTree(root: string): void {
   writeFileSync(join(root, "x"), "#!/bin/sh\n");
   chmodSync(join(root, "x"), 0o755);
   symlinkSync("../a\x02\n", join(root, "sub/link"));
+}
+
+export interface SampleNar {
+  /** A temporary directory for the suite. */
+  work: string;
+  /** The sample tree, inside `work`. */
+  tree: string;
+  /** Nix's NAR of the sample tree. */
+  nar: Buffer;
+}
+
+/** For a test suite: the sample tree and Nix's NAR of it in a temporary directory, removed afterwards. */
+export function useSampleNar(name: string): SampleNar {
+  const sample: SampleNar = { work: "", tree: "", nar: Buffer.alloc(0) };
+  before(async () => {
+    sample.work = mkdtempSync(join(tmpdir(), `tvix-${name}-`));
+    sample.tree = join(sample.work, "tree");
+    createSampleTree(sample.tree);
+    sample.nar = await nixDump(sample.tree);
+  });
+  after(() => rmSync(sample.work, { recursive: true, force: true }));
+  return sample;
 }
 
 /** Our NAR of `path`, copied out of the writer's reused buffer. */

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { NixCompatError } from "../errors.ts";
-import { createSampleTree, nixDump, runProcess } from "../../../test/support/nar.ts";
+import { runProcess, useSampleNar } from "../../../test/support/nar.ts";
 import { NarReader, quote, readNar, type NarVisitor } from "./reader.ts";
 import { encodeTokens } from "./wire.ts";
 
@@ -37,21 +36,12 @@ function parse(nar: Buffer, chunkSize: number): string[] {
 }
 
 describe("NAR reader", () => {
-  let work: string;
-  let tree: string;
-  let nar: Buffer;
+  const sample = useSampleNar("nar-reader");
 
-  before(async () => {
-    work = mkdtempSync(join(tmpdir(), "tvix-nar-reader-"));
-    tree = join(work, "tree");
-    createSampleTree(tree);
-    nar = await nixDump(tree);
-  });
-  after(() => rmSync(work, { recursive: true, force: true }));
 
   it("reports every node of Nix's NAR in order", () => {
     const hex = (s: string): string => Buffer.from(s).toString("hex");
-    const events = parse(nar, nar.length);
+    const events = parse(sample.nar, sample.nar.length);
     assert.deepEqual(
       events.filter((e) => !e.startsWith("file")),
       [
@@ -71,27 +61,27 @@ describe("NAR reader", () => {
   });
 
   it("gives each file's contents offset as nix nar ls --json reports narOffset", async () => {
-    const narFile = join(work, "tree.nar");
-    writeFileSync(narFile, nar);
+    const narFile = join(sample.work, "tree.nar");
+    writeFileSync(narFile, sample.nar);
     const listing = await runProcess("nix", ["--extra-experimental-features", "nix-command", "nar", "ls", "--json", "-R", narFile, "/"]);
     const offsets = [...listing.stdout.toString().matchAll(/"size":(\d+)(,"executable":true)?,"narOffset":(\d+)/g)].map(
       (m) => `file executable=${m[2] !== undefined} size=${m[1]} offset=${m[3]}`,
     );
     assert.equal(offsets.length, 5);
-    assert.deepEqual(parse(nar, nar.length).filter((e) => e.startsWith("file")), offsets);
+    assert.deepEqual(parse(sample.nar, sample.nar.length).filter((e) => e.startsWith("file")), offsets);
   });
 
   it("gives the same events however the bytes are split", () => {
-    const whole = parse(nar, nar.length);
-    for (const size of [1, 2, 3, 7, 8, 9, 13, 64, 1000]) assert.deepEqual(parse(nar, size), whole, `chunks of ${size}`);
+    const whole = parse(sample.nar, sample.nar.length);
+    for (const size of [1, 2, 3, 7, 8, 9, 13, 64, 1000]) assert.deepEqual(parse(sample.nar, size), whole, `chunks of ${size}`);
   });
 
   it("reads from async and sync sources and returns the NAR size", async () => {
     async function* source(): AsyncGenerator<Buffer> {
-      for (let at = 0; at < nar.length; at += 100) yield nar.subarray(at, at + 100);
+      for (let at = 0; at < sample.nar.length; at += 100) yield sample.nar.subarray(at, at + 100);
     }
-    assert.equal(await readNar(source(), recorder().visitor), nar.length);
-    assert.equal(await readNar([nar], recorder().visitor), nar.length);
+    assert.equal(await readNar(source(), recorder().visitor), sample.nar.length);
+    assert.equal(await readNar([sample.nar], recorder().visitor), sample.nar.length);
   });
 
   it("limits directory nesting to maxDepth", () => {
