@@ -16,7 +16,6 @@ describe("tvix nar", () => {
 
   before(() => writeFileSync(narFile(), sample.nar));
 
-
   it("dump writes what nix-store --dump writes", async () => {
     const result = await tvix(["nar", "dump", sample.tree]);
     assert.equal(result.status, 0, result.stderr);

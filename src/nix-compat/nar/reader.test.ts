@@ -38,7 +38,6 @@ function parse(nar: Buffer, chunkSize: number): string[] {
 describe("NAR reader", () => {
   const sample = useSampleNar("nar-reader");
 
-
   it("reports every node of Nix's NAR in order", () => {
     const hex = (s: string): string => Buffer.from(s).toString("hex");
     const events = parse(sample.nar, sample.nar.length);

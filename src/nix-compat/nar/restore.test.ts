@@ -9,7 +9,6 @@ import { restoreNar } from "./restore.ts";
 describe("NAR restore", () => {
   const sample = useSampleNar("nar-restore");
 
-
   it("gives nix-store --restore's modes (0755, 0644, 0755) even under a strict umask", async () => {
     const theirs = join(sample.work, "by-nix");
     assert.equal((await nixRestore(sample.nar, theirs)).status, 0);
