@@ -14,6 +14,7 @@ import { parseNix } from "../../src/eval/syntax/parse.ts";
 import { ParseError } from "../../src/eval/syntax/parse-error.ts";
 import { showExpr } from "../../src/eval/syntax/show.ts";
 import { ExpressionGenerator } from "../support/nix-expression-generator.ts";
+import { comparableParseOutput } from "../support/parse.ts";
 import { SeededRandom } from "../support/seeded-random.ts";
 
 const HOME = "/home/differential";
@@ -48,18 +49,6 @@ function ourParse(path: string, bytes: string): Outcome {
   }
 }
 
-/**
- * --parse output made comparable: reparsed and printed again, which sorts lambda formals and
- * let bindings (Nix prints those in memory-address order). Output that is not valid Nix (Nix
- * prints keyword attribute names bare) is compared as it is.
- */
-function normalize(output: string): string {
-  try {
-    return showExpr(parseNix(addSource(null, output), { baseDir: "/", homeDir: HOME }));
-  } catch {
-    return output;
-  }
-}
 
 /** Nix reports one of several duplicate formals or undefined variables by memory address. */
 const AMBIGUOUS = ["duplicate formal function argument ", "undefined variable "];
@@ -70,7 +59,7 @@ function compare(file: string, source: string, nix: Outcome, ours: Outcome): voi
   assert.ok(!("crashed" in ours));
   if ("ok" in nix) {
     assert.ok("ok" in ours, `${context}\nNix accepts; we say: ${"error" in ours ? ours.error : ""}`);
-    assert.equal(normalize(ours.ok), normalize(nix.ok), context);
+    assert.equal(comparableParseOutput(ours.ok, HOME), comparableParseOutput(nix.ok, HOME), context);
     return;
   }
   assert.ok("error" in ours, `${context}\nNix says: ${nix.error}; we accept`);

@@ -18,3 +18,18 @@ export function parseResult(text: string, homeDir = "/home/test"): string {
     return `error: ${err.message} @${line}:${column}`;
   }
 }
+
+/**
+ * `nix-instantiate --parse` output made comparable with ours: Nix lists lambda formals and let
+ * bindings in the order of its symbol table's memory addresses. Reparsed and printed again,
+ * they come out sorted. Where Nix's output is not valid Nix (it prints an `assert` operand
+ * without parentheses, and keyword attribute names bare), its words are sorted instead: a
+ * signature that still catches every difference in nesting.
+ */
+export function comparableParseOutput(output: string, homeDir = "/home/test"): string {
+  try {
+    return showExpr(parseNix(addSource(null, output), { baseDir: "/", homeDir }));
+  } catch {
+    return `words: ${output.split(/\s+/).sort().join(" ")}`;
+  }
+}

@@ -7,9 +7,12 @@ import type { AttrDef, AttrName, AttrsExpr, Expr } from "./ast.ts";
 import { ParseError } from "./parse-error.ts";
 import { showAttrPath } from "./show.ts";
 
+/** Sets up to this size are searched by scanning; larger ones get an index. */
+const SMALL_SET = 8;
+
 export class BindingsBuilder {
-  /** Name → definition for every set touched, so lookups during parsing are O(1). */
-  private readonly index = new Map<AttrsExpr, Map<string, AttrDef>>();
+  /** Name → definition for the larger sets, so that lookups stay O(1). */
+  private readonly indexes = new Map<AttrsExpr, Map<string, AttrDef>>();
   /** Shows a position the way Nix 2.8 prints a `Pos` inside a message. */
   private readonly showPos: (pos: number) => string;
 
@@ -29,7 +32,7 @@ export class BindingsBuilder {
         target = nested;
         continue;
       }
-      const existing = this.lookup(target).get(name);
+      const existing = this.find(target, name);
       if (existing) {
         if (existing.inherited || existing.value.kind !== "Attrs") throw this.duplicate(showAttrPath(path), pos, existing.pos);
         target = existing.value;
@@ -44,7 +47,7 @@ export class BindingsBuilder {
       target.dynamicAttrs.push({ name, value, pos });
       return;
     }
-    const existing = this.lookup(target).get(name);
+    const existing = this.find(target, name);
     if (!existing) {
       this.define(target, { name, value, pos, inherited: false });
       nameLambdas(value, name);
@@ -52,9 +55,8 @@ export class BindingsBuilder {
       // `a = { … }` next to `a.x = …`: the attributes join the existing set. Nix 2.8 drops
       // the new set's dynamic attributes and `rec` here.
       const into = existing.value;
-      const intoIndex = this.lookup(into);
       for (const def of value.attrs) {
-        const clash = intoIndex.get(def.name);
+        const clash = this.find(into, def.name);
         if (clash) throw this.duplicate(showIdentifier(def.name), clash.pos, def.pos);
         this.define(into, def);
       }
@@ -65,23 +67,28 @@ export class BindingsBuilder {
 
   /** One name of `inherit …;` or `inherit (e) …;`, with the value the caller made for it. */
   inherit(attrs: AttrsExpr, def: AttrDef): void {
-    const existing = this.lookup(attrs).get(def.name);
+    const existing = this.find(attrs, def.name);
     if (existing) throw this.duplicate(showIdentifier(def.name), def.pos, existing.pos);
     this.define(attrs, def);
   }
 
   private define(attrs: AttrsExpr, def: AttrDef): void {
     attrs.attrs.push(def);
-    this.lookup(attrs).set(def.name, def);
+    this.indexes.get(attrs)?.set(def.name, def);
   }
 
-  private lookup(attrs: AttrsExpr): Map<string, AttrDef> {
-    let names = this.index.get(attrs);
-    if (!names) {
-      names = new Map(attrs.attrs.map((def) => [def.name, def]));
-      this.index.set(attrs, names);
+  private find(attrs: AttrsExpr, name: string): AttrDef | undefined {
+    const defs = attrs.attrs;
+    if (defs.length <= SMALL_SET) {
+      for (const def of defs) if (def.name === name) return def;
+      return undefined;
     }
-    return names;
+    let index = this.indexes.get(attrs);
+    if (!index) {
+      index = new Map(defs.map((def) => [def.name, def]));
+      this.indexes.set(attrs, index);
+    }
+    return index.get(name);
   }
 
   private duplicate(shownName: string, pos: number, previous: number): ParseError {

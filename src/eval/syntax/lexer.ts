@@ -208,7 +208,17 @@ export class Lexer {
    */
   private lexWordOrPath(p: number, c: number, cls: number): Token {
     const text = this.text;
-    const path = this.scanPath(p, c === 0x7e);
+    // The path rules: PATH (path characters, then `/`-separated segments of them, maybe a final
+    // `/`), HPATH (the same after `~`), and the start of an interpolated path (path characters
+    // or `~`, then `/${`). All need a slash after the leading characters.
+    const home = c === 0x7e;
+    const slash = home ? p + 1 : p + runLength(text, p, PATH_CHAR);
+    let pathLength = 0;
+    let interpolated = false;
+    if (text.charCodeAt(slash) === SLASH) {
+      interpolated = text.charCodeAt(slash + 1) === DOLLAR && text.charCodeAt(slash + 2) === LBRACE;
+      pathLength = interpolated ? slash + 3 - p : this.scanSegments(p, slash);
+    }
     let wordType: TokenType = 0;
     let wordLength = 0;
     if (cls & ID_START) {
@@ -233,7 +243,7 @@ export class Lexer {
         wordLength = 3;
         wordType = T.ELLIPSIS;
       }
-    } else if (c !== 0x7e) {
+    } else if (!home) {
       const op = OPERATORS.get(c * 256 + text.charCodeAt(p + 1));
       if (op !== undefined) {
         wordLength = 2;
@@ -241,10 +251,10 @@ export class Lexer {
       }
     }
 
-    if (path.length > wordLength) {
-      const end = p + path.length;
-      const type = c === 0x7e ? T.HPATH : T.PATH;
-      if (path.interpolated) {
+    if (pathLength > wordLength) {
+      const end = p + pathLength;
+      const type = home ? T.HPATH : T.PATH;
+      if (interpolated) {
         // `a/${`, `~/${`: the path token is the text up to the slash, and then come the
         // interpolations (flex's PATH_START).
         this.push(IN_PATH_SLASH);
@@ -278,20 +288,6 @@ export class Lexer {
       default:
         return this.token(wordType, p, end);
     }
-  }
-
-  /**
-   * The longest path at `p`: lexer.l's PATH (path characters, then one or more `/` with path
-   * characters, then maybe a `/`), HPATH (the same with `~` first), or the start of an
-   * interpolated path: path characters, `/`, `${` (or `~/${`).
-   */
-  private scanPath(p: number, home: boolean): { length: number; interpolated: boolean } {
-    const text = this.text;
-    const i = home ? p + 1 : p + runLength(text, p, PATH_CHAR);
-    if (text.charCodeAt(i) === SLASH && text.charCodeAt(i + 1) === DOLLAR && text.charCodeAt(i + 2) === LBRACE) {
-      return { length: i + 3 - p, interpolated: true };
-    }
-    return { length: this.scanSegments(p, i), interpolated: false };
   }
 
   /** The length from `p` to the end of the `/segment`s starting at `i` (and a final `/`); 0 if none. */

@@ -144,7 +144,7 @@ export class Parser {
   // ---- tokens ----
 
   private peek(): Token {
-    return (this.current ??= this.ahead.shift() ?? this.lexer.next());
+    return (this.current ??= this.ahead.length > 0 ? this.ahead.shift()! : this.lexer.next());
   }
 
   /** The token `k` places after the lookahead. */

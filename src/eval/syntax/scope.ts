@@ -19,7 +19,7 @@ export function resolveScopes(root: Expr, globals: readonly string[]): void {
 
 function slots(names: readonly string[]): Map<string, number> {
   const map = new Map<string, number>();
-  names.forEach((name, i) => map.set(name, i));
+  for (let i = 0; i < names.length; i++) map.set(names[i], i);
   return map;
 }
 

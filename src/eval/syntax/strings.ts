@@ -93,26 +93,29 @@ export function stripIndentation<E>(parts: IndentedPart<E>[]): StrippedPart<E>[]
       out.push(part);
       continue;
     }
+    // Every byte is kept except the spaces dropped from a line's start.
     const text = part.text;
     let kept = "";
+    let from = 0;
     for (let j = 0; j < text.length; j++) {
-      const c = text[j];
+      const c = text.charCodeAt(j);
       if (atStartOfLine) {
-        if (c === " ") {
-          if (curDropped++ >= minIndent) kept += c;
-        } else if (c === "\n") {
+        if (c === 0x20) {
+          if (curDropped++ < minIndent) {
+            kept += text.slice(from, j);
+            from = j + 1;
+          }
+        } else if (c === 0x0a) {
           curDropped = 0;
-          kept += c;
         } else {
           atStartOfLine = false;
           curDropped = 0;
-          kept += c;
         }
-      } else {
-        kept += c;
-        if (c === "\n") atStartOfLine = true;
+      } else if (c === 0x0a) {
+        atStartOfLine = true;
       }
     }
+    kept += text.slice(from);
     if (i === parts.length - 1) {
       const lastNewline = kept.lastIndexOf("\n");
       if (lastNewline >= 0 && /^ *$/.test(kept.slice(lastNewline + 1))) kept = kept.slice(0, lastNewline + 1);
