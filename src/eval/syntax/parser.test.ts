@@ -167,3 +167,11 @@ test("several repeated formals: the first repetition is reported", () => {
   // Nix picks by symbol-table address among `a` and `b`; the message shape is the same.
   assert.equal(parseResult("{a, b, b, a}: 1"), "error: duplicate formal function argument 'b' @1:8");
 });
+
+test("nesting deeper than the stack allows is a clean parse error, never a crash", () => {
+  // Nix itself stops at its bison stack limit ("memory exhausted"); the thread running the
+  // parser may have less stack than needed to get there (`tvix parse` runs it with plenty).
+  for (const text of ["(".repeat(200000), "[".repeat(200000), "x: ".repeat(200000), "-".repeat(200000)]) {
+    assert.match(parseResult(text), /^error: (memory exhausted|expression nested too deeply for the parser's stack) @1:\d+$/);
+  }
+});
