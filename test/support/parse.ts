@@ -1,5 +1,6 @@
 // Parsing in tests: a snippet as the file /test/case.nix, with the result as Nix 2.8 would
 // show it: `nix-instantiate --parse` output, or the error message and line:column.
+import assert from "node:assert/strict";
 import { addSource } from "../../src/eval/position.ts";
 import { parseNix } from "../../src/eval/syntax/parse.ts";
 import { ParseError } from "../../src/eval/syntax/parse-error.ts";
@@ -17,6 +18,11 @@ export function parseResult(text: string, homeDir = "/home/test"): string {
     const { line, column } = source.lineColumn(err.pos - source.base);
     return `error: ${err.message} @${line}:${column}`;
   }
+}
+
+/** Checks `[input, expected parseResult]` pairs (expected values taken from real Nix 2.8). */
+export function assertParseResults(cases: readonly [string, string][]): void {
+  for (const [input, expected] of cases) assert.equal(parseResult(input), expected, input);
 }
 
 /**

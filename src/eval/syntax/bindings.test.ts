@@ -3,7 +3,7 @@
 // `builtins.unsafeGetAttrPos` reports). Expected values are real Nix 2.8.0's.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseResult, TEST_FILE } from "../../../test/support/parse.ts";
+import { assertParseResults, TEST_FILE } from "../../../test/support/parse.ts";
 import { utf8ToBytes } from "../../nix-compat/byte-string.ts";
 import { addSource } from "../position.ts";
 import type { AttrsExpr, Expr } from "./ast.ts";
@@ -30,7 +30,7 @@ const BINDINGS: [string, string][] = [
 ];
 
 test("attribute paths, merges and duplicates as in Nix 2.8", () => {
-  for (const [input, expected] of BINDINGS) assert.equal(parseResult(input), expected, input);
+  assertParseResults(BINDINGS);
 });
 
 /** `builtins.unsafeGetAttrPos` of each path in real Nix 2.8 ([line, column]). */

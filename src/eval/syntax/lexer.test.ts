@@ -2,7 +2,7 @@
 // lexer's own errors. Expected values are real Nix 2.8.0's for the same text.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseResult } from "../../../test/support/parse.ts";
+import { assertParseResults } from "../../../test/support/parse.ts";
 import { Source } from "../position.ts";
 import { Lexer } from "./lexer.ts";
 import { T, tokenName } from "./tokens.ts";
@@ -63,11 +63,11 @@ const LEXER_ERRORS: [string, string][] = [
 ];
 
 test("paths, URIs and numbers lex as in Nix 2.8", () => {
-  for (const [input, expected] of LEXED) assert.equal(parseResult(input), expected, input);
+  assertParseResults(LEXED);
 });
 
 test("bad tokens and literals fail as in Nix 2.8", () => {
-  for (const [input, expected] of LEXER_ERRORS) assert.equal(parseResult(input), expected, input);
+  assertParseResults(LEXER_ERRORS);
 });
 
 /** Each token as NAME@offset (offsets within the text). */

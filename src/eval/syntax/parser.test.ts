@@ -3,7 +3,7 @@
 // Expected values are `nix-instantiate --parse` output of real Nix 2.8.0 for the same text.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseResult } from "../../../test/support/parse.ts";
+import { assertParseResults, parseResult } from "../../../test/support/parse.ts";
 
 const PARSES: [string, string][] = [
   ["a: b: c: a + b * c", "(a: (b: (c: (a + (__mul b c)))))"],
@@ -156,11 +156,11 @@ const SYNTAX_ERRORS: [string, string][] = [
 ];
 
 test("expressions parse to the trees Nix 2.8 prints", () => {
-  for (const [input, expected] of PARSES) assert.equal(parseResult(input), expected, input);
+  assertParseResults(PARSES);
 });
 
 test("syntax errors have Nix 2.8's message and position", () => {
-  for (const [input, expected] of SYNTAX_ERRORS) assert.equal(parseResult(input), expected, input);
+  assertParseResults(SYNTAX_ERRORS);
 });
 
 test("several repeated formals: the first repetition is reported", () => {

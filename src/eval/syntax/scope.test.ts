@@ -3,7 +3,7 @@
 // value real Nix 2.8 evaluates the expression to is given with each case).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseResult, TEST_FILE } from "../../../test/support/parse.ts";
+import { assertParseResults, TEST_FILE } from "../../../test/support/parse.ts";
 import { addSource } from "../position.ts";
 import type { Expr, VarExpr } from "./ast.ts";
 import { NIX_GLOBAL_NAMES } from "./global-names.ts";
@@ -22,7 +22,7 @@ const SCOPES: [string, string][] = [
 ];
 
 test("undefined variables are errors unless a `with` may define them", () => {
-  for (const [input, expected] of SCOPES) assert.equal(parseResult(input), expected, input);
+  assertParseResults(SCOPES);
 });
 
 /** Every variable of `e` in source order, as name:resolution. */

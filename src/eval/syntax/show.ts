@@ -19,167 +19,91 @@ export function showAttrPath(path: readonly AttrName[]): string {
 
 const BINARY_OPERATORS = { Eq: "==", NEq: "!=", And: "&&", Or: "||", Impl: "->", Update: "//", ConcatLists: "++" } as const;
 
+/** Writes text as it is and expressions shown. */
+function emit(out: string[], ...pieces: (string | Expr)[]): void {
+  for (const piece of pieces) {
+    if (typeof piece === "string") out.push(piece);
+    else show(piece, out);
+  }
+}
+
 function show(e: Expr, out: string[]): void {
   switch (e.kind) {
     case "Int":
-      out.push(String(e.value));
-      return;
+      return emit(out, String(e.value));
     case "Float":
-      out.push(formatFloatG(e.value));
-      return;
+      return emit(out, formatFloatG(e.value));
     case "String":
-      out.push(quoteExprString(e.value));
-      return;
+      return emit(out, quoteExprString(e.value));
     case "Path":
-      out.push(e.value);
-      return;
+      return emit(out, e.value);
     case "Var":
-      out.push(showIdentifier(e.name));
-      return;
+      return emit(out, showIdentifier(e.name));
     case "CurPos":
-      out.push("__curPos");
-      return;
+      return emit(out, "__curPos");
     case "Select":
-      out.push("(");
-      show(e.expr, out);
-      out.push(").", showAttrPath(e.path));
-      if (e.default) {
-        out.push(" or (");
-        show(e.default, out);
-        out.push(")");
-      }
+      emit(out, "(", e.expr, ").", showAttrPath(e.path));
+      if (e.default) emit(out, " or (", e.default, ")");
       return;
     case "HasAttr":
-      out.push("((");
-      show(e.expr, out);
-      out.push(") ? ", showAttrPath(e.path), ")");
-      return;
-    case "Attrs": {
-      out.push(e.rec ? "rec { " : "{ ");
-      for (const def of byName(e.attrs)) {
-        if (def.inherited) {
-          out.push("inherit ", showIdentifier(def.name), " ; ");
-        } else {
-          out.push(showIdentifier(def.name), " = ");
-          show(def.value, out);
-          out.push("; ");
-        }
-      }
-      for (const def of e.dynamicAttrs) {
-        out.push('"${');
-        show(def.name, out);
-        out.push('}" = ');
-        show(def.value, out);
-        out.push("; ");
-      }
-      out.push("}");
-      return;
-    }
+      return emit(out, "((", e.expr, ") ? ", showAttrPath(e.path), ")");
+    case "Attrs":
+      emit(out, e.rec ? "rec { " : "{ ");
+      showBindings(e.attrs, " ; ", out);
+      for (const def of e.dynamicAttrs) emit(out, '"${', def.name, '}" = ', def.value, "; ");
+      return emit(out, "}");
     case "List":
-      out.push("[ ");
-      for (const item of e.items) {
-        out.push("(");
-        show(item, out);
-        out.push(") ");
-      }
-      out.push("]");
-      return;
+      emit(out, "[ ");
+      for (const item of e.items) emit(out, "(", item, ") ");
+      return emit(out, "]");
     case "Lambda":
-      showLambda(e, out);
-      return;
+      return showLambda(e, out);
     case "Call":
-      out.push("(");
-      show(e.fn, out);
-      for (const arg of e.args) {
-        out.push(" ");
-        show(arg, out);
-      }
-      out.push(")");
-      return;
+      emit(out, "(", e.fn);
+      for (const arg of e.args) emit(out, " ", arg);
+      return emit(out, ")");
     case "Let":
-      out.push("(let ");
-      for (const def of byName(e.attrs)) {
-        if (def.inherited) {
-          out.push("inherit ", showIdentifier(def.name), "; ");
-        } else {
-          out.push(showIdentifier(def.name), " = ");
-          show(def.value, out);
-          out.push("; ");
-        }
-      }
-      out.push("in ");
-      show(e.body, out);
-      out.push(")");
-      return;
+      emit(out, "(let ");
+      showBindings(e.attrs, "; ", out);
+      return emit(out, "in ", e.body, ")");
     case "With":
-      out.push("(with ");
-      show(e.env, out);
-      out.push("; ");
-      show(e.body, out);
-      out.push(")");
-      return;
+      return emit(out, "(with ", e.env, "; ", e.body, ")");
     case "If":
-      out.push("(if ");
-      show(e.cond, out);
-      out.push(" then ");
-      show(e.then, out);
-      out.push(" else ");
-      show(e.else, out);
-      out.push(")");
-      return;
+      return emit(out, "(if ", e.cond, " then ", e.then, " else ", e.else, ")");
     case "Assert":
-      out.push("assert ");
-      show(e.cond, out);
-      out.push("; ");
-      show(e.body, out);
-      return;
+      return emit(out, "assert ", e.cond, "; ", e.body);
     case "Not":
-      out.push("(! ");
-      show(e.expr, out);
-      out.push(")");
-      return;
+      return emit(out, "(! ", e.expr, ")");
     case "ConcatStrings":
-      out.push("(");
-      e.parts.forEach((part, i) => {
-        if (i > 0) out.push(" + ");
-        show(part, out);
-      });
-      out.push(")");
-      return;
+      emit(out, "(");
+      e.parts.forEach((part, i) => emit(out, i > 0 ? " + " : "", part));
+      return emit(out, ")");
     default:
-      out.push("(");
-      show(e.left, out);
-      out.push(" ", BINARY_OPERATORS[e.kind], " ");
-      show(e.right, out);
-      out.push(")");
+      return emit(out, "(", e.left, ` ${BINARY_OPERATORS[e.kind]} `, e.right, ")");
+  }
+}
+
+/** `name = value; ` and `inherit name<end>` (Nix ends inherits of sets with " ; ", of lets with "; "). */
+function showBindings(defs: readonly AttrDef[], inheritEnd: string, out: string[]): void {
+  for (const def of [...defs].sort((a, b) => compareNames(a.name, b.name))) {
+    if (def.inherited) emit(out, "inherit ", showIdentifier(def.name), inheritEnd);
+    else emit(out, showIdentifier(def.name), " = ", def.value, "; ");
   }
 }
 
 function showLambda(e: LambdaExpr, out: string[]): void {
-  out.push("(");
+  emit(out, "(");
   if (e.formals) {
-    out.push("{ ");
+    emit(out, "{ ");
     const entries = [...e.formals.entries].sort((a, b) => compareNames(a.name, b.name));
     entries.forEach((formal, i) => {
-      if (i > 0) out.push(", ");
-      out.push(showIdentifier(formal.name));
-      if (formal.default) {
-        out.push(" ? ");
-        show(formal.default, out);
-      }
+      emit(out, i > 0 ? ", " : "", showIdentifier(formal.name));
+      if (formal.default) emit(out, " ? ", formal.default);
     });
-    if (e.formals.ellipsis) out.push(entries.length > 0 ? ", ..." : "...");
-    out.push(" }");
-    if (e.arg !== undefined) out.push(" @ ");
+    if (e.formals.ellipsis) emit(out, entries.length > 0 ? ", ..." : "...");
+    emit(out, " }", e.arg !== undefined ? " @ " : "");
   }
-  if (e.arg !== undefined) out.push(showIdentifier(e.arg));
-  out.push(": ");
-  show(e.body, out);
-  out.push(")");
-}
-
-function byName(defs: readonly AttrDef[]): AttrDef[] {
-  return [...defs].sort((a, b) => compareNames(a.name, b.name));
+  emit(out, e.arg !== undefined ? showIdentifier(e.arg) : "", ": ", e.body, ")");
 }
 
 function compareNames(a: string, b: string): number {

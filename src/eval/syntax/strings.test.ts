@@ -3,7 +3,7 @@
 // `--parse` output for the same text), plus the two helpers on their own.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseResult } from "../../../test/support/parse.ts";
+import { assertParseResults } from "../../../test/support/parse.ts";
 import { stripIndentation, unescapeString, type IndentedPart } from "./strings.ts";
 
 const STRINGS: [string, string][] = [
@@ -61,7 +61,7 @@ const STRINGS: [string, string][] = [
 ];
 
 test("string literals parse as in Nix 2.8", () => {
-  for (const [input, expected] of STRINGS) assert.equal(parseResult(input), expected, input);
+  assertParseResults(STRINGS);
 });
 
 test("unescapeString: escapes, CR and CR LF to LF, an escaped CR kept, stop at NUL", () => {
