@@ -40,11 +40,11 @@ function addPath(state: EvalState, services: GlueServices, request: AddPathReque
       const expectedPath = expected.toAbsolute(store.storeDir);
       // Nix trusts a valid store path with the expected hash without reading the source again.
       if (store.isOnDisk(expectedPath)) return new ContextString(expectedPath, new Set([expectedPath]));
-      const storePath = store.addLocal(request.name, path, request.method, filter);
+      const { storePath } = store.addLocal(request.name, path, request.method, filter);
       if (storePath !== expectedPath) throw new EvalError(`store path mismatch in (possibly filtered) path added from '${path}'`);
       return new ContextString(storePath, new Set([storePath]));
     }
-    const storePath = store.addLocal(request.name, path, request.method, filter);
+    const { storePath } = store.addLocal(request.name, path, request.method, filter);
     return new ContextString(storePath, new Set([storePath]));
   } catch (err) {
     if (err instanceof EvalError) err.addTrace(0, `while adding path '${request.path}'`);

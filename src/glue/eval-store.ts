@@ -9,7 +9,7 @@ import { encodeBytes } from "../nix-compat/byte-string.ts";
 import { parseAterm } from "../nix-compat/derivation/aterm-parse.ts";
 import type { Derivation } from "../nix-compat/derivation/derivation.ts";
 import { DerivationHasher } from "../nix-compat/derivation/hash-modulo.ts";
-import { hashBytes, hashFile } from "../nix-compat/hash.ts";
+import { type Hash, hashBytes, hashFile } from "../nix-compat/hash.ts";
 import { narHash } from "../nix-compat/nar/writer.ts";
 import { type FileIngestionMethod, makeFixedOutputPath, makeTextPath } from "../nix-compat/store-path.ts";
 import { nixCompat } from "./nix-compat-errors.ts";
@@ -43,7 +43,7 @@ export class EvalStore {
    * NAR (recursive; the filter decides which entries go in) or of its bytes (flat, following
    * symlinks, unfiltered).
    */
-  addLocal(name: string, localPath: string, method: FileIngestionMethod, filter?: SourceFilter): string {
+  addLocal(name: string, localPath: string, method: FileIngestionMethod, filter?: SourceFilter): { storePath: string; hash: Hash } {
     if (!this.isOnDisk(localPath)) throw new EvalError(`getting status of '${localPath}': No such file or directory`);
     const excluded: string[] = [];
     const hash = nixCompat(() => {
@@ -57,6 +57,11 @@ export class EvalStore {
       };
       return narHash(encodeBytes(localPath), "sha256", keep).hash;
     });
+    return { storePath: this.addHashed(name, localPath, method, hash, excluded), hash };
+  }
+
+  /** A local file or tree whose hash (sha256, of its bytes or NAR as `method` says) is known already. */
+  addHashed(name: string, localPath: string, method: FileIngestionMethod, hash: Hash, excluded: string[] = []): string {
     const path = nixCompat(() => makeFixedOutputPath(name, method, hash, { storeDir: this.storeDir }).toAbsolute(this.storeDir));
     this.pending.add(path, { kind: "local", name, localPath, method, excluded });
     return path;

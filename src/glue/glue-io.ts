@@ -37,6 +37,6 @@ export class GlueIO implements EvalIO {
   }
 
   importPath(path: string, name: string): string {
-    return this.store.addLocal(name, path, "recursive");
+    return this.store.addLocal(name, path, "recursive").storePath;
   }
 }
