@@ -3,7 +3,7 @@
 // conformance suites. Nix accepts ⇔ we accept; accepted files give the same tree (compared in
 // Nix's --parse notation); rejected ones the same message at the same line and column.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { addSource } from "../../src/eval/position.ts";
 import { parseNix } from "../../src/eval/syntax/parse.ts";
+import { NIX_GLOBAL_NAMES } from "../../src/eval/syntax/global-names.ts";
 import { ParseError } from "../../src/eval/syntax/parse-error.ts";
 import { showExpr } from "../../src/eval/syntax/show.ts";
 import { ExpressionGenerator } from "../support/nix-expression-generator.ts";
@@ -129,4 +130,16 @@ test("every .nix file of the conformance suites: same verdict, tree and error as
     const bytes = readFileSync(path, "latin1");
     compare(path, bytes, verdicts[i], ourParse(path, bytes));
   });
+});
+
+test("the names in scope everywhere are Nix 2.8's", () => {
+  // Nix 2.8 knows every one of them (an undefined one would fail to parse)…
+  const list = `[ ${NIX_GLOBAL_NAMES.join(" ")} ]`;
+  execFileSync("nix-instantiate", ["--parse", "-E", list], { stdio: "ignore" });
+  // …and each builtin is a global under its own name or with "__" in front.
+  const builtins = JSON.parse(execFileSync("nix-instantiate", ["--eval", "--json", "-E", "builtins.attrNames builtins"], { encoding: "utf8" })) as string[];
+  const globals = new Set(NIX_GLOBAL_NAMES);
+  for (const name of builtins) assert.ok(globals.has(name) || globals.has(`__${name}`), name);
+  // (`builtins.builtins` exists too, so that is one global per attribute of `builtins`.)
+  assert.equal(NIX_GLOBAL_NAMES.length, builtins.length);
 });

@@ -36,7 +36,12 @@ export interface ParserOptions {
   homeDir: string;
 }
 
-/** Bison's YYMAXDEPTH (10000) less its headroom: pushing this many entries fails. */
+/**
+ * Bison's YYMAXDEPTH (10000) less its headroom: pushing this many entries fails. The count
+ * here is exact where bison parses deterministically, which is everywhere but right after a
+ * `{` that may open formals: there GLR bison briefly holds a few extra entries, so for sets
+ * nested some 2500 deep (`{ a = { a = …`) Nix gives up two or three levels earlier.
+ */
 const STACK_LIMIT = 9999;
 
 // Operator precedence, as declared in parser.y from loosest to tightest.

@@ -89,8 +89,8 @@ export interface Token {
   start: number;
   end: number;
   /**
-   * ID, PATH, HPATH, SPATH, URI: the text. STR, IND_STR: the bytes it stands for. INT: number
-   * or bigint. FLOAT: number. Otherwise null.
+   * ID, keywords, PATH, HPATH, SPATH, URI: the text. STR, IND_STR: the bytes it stands for.
+   * INT: number or bigint. FLOAT: number. Otherwise null.
    */
   value: string | number | bigint | null;
   /** IND_STR only: plain text whose leading spaces count as indentation (not an escape). */
