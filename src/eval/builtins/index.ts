@@ -4,13 +4,19 @@
 import { arithmeticBuiltins } from "./arithmetic.ts";
 import { attrsBuiltins } from "./attrs.ts";
 import { constantBuiltins } from "./constants.ts";
+import { contextBuiltins } from "./context.ts";
 import { controlBuiltins } from "./control.ts";
+import { hashingBuiltins } from "./hashing.ts";
 import { importBuiltins } from "./import.ts";
+import { jsonBuiltins } from "./json.ts";
 import { listBuiltins } from "./lists.ts";
 import { regexBuiltins } from "./regex.ts";
 import type { Builtin } from "./registry.ts";
+import { stringOpBuiltins } from "./string-ops.ts";
 import { stringBuiltins } from "./strings.ts";
 import { typeBuiltins } from "./types.ts";
+import { versionBuiltins } from "./versions.ts";
+import { xmlBuiltins } from "./xml.ts";
 
 export const coreBuiltins: readonly Builtin[] = [
   ...constantBuiltins,
@@ -20,6 +26,12 @@ export const coreBuiltins: readonly Builtin[] = [
   ...attrsBuiltins,
   ...stringBuiltins,
   ...regexBuiltins,
+  ...stringOpBuiltins,
+  ...versionBuiltins,
+  ...hashingBuiltins,
+  ...contextBuiltins,
+  ...jsonBuiltins,
+  ...xmlBuiltins,
   ...controlBuiltins,
   ...importBuiltins,
 ];
