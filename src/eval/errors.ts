@@ -3,6 +3,7 @@
 // (`throw`). Everything else (abort, type errors, infinite recursion, missing attributes)
 // escapes tryEval, exactly as in Nix 2.8.
 import type { Pos } from "./position.ts";
+import { currentCallPos } from "./runtime/call-stack.ts";
 
 /** One "while evaluating …" line of `--show-trace` output, innermost first. */
 export interface TraceFrame {
@@ -12,16 +13,16 @@ export interface TraceFrame {
 
 export class EvalError extends Error {
   override name = "EvalError";
-  /** Where the error happened; 0 until someone who knows (usually the call site) fills it in. */
+  /** Where the error happened: as given, else the innermost call being evaluated. */
   pos: Pos;
   readonly trace: TraceFrame[] = [];
 
   constructor(message: string, pos: Pos = 0) {
     super(message);
-    this.pos = pos;
+    this.pos = pos !== 0 ? pos : currentCallPos();
   }
 
-  /** Sets the position if none is known yet (builtins raise errors without one). */
+  /** Sets the position if none is known yet. */
   atPos(pos: Pos): this {
     if (this.pos === 0) this.pos = pos;
     return this;

@@ -4,7 +4,8 @@ import { coerceToString, INTERPOLATION } from "../runtime/coerce.ts";
 import { forceDeep } from "../runtime/deep-force.ts";
 import { NixAttrs } from "../value/attrs.ts";
 import { stringText } from "../value/string.ts";
-import { force } from "../value/thunk.ts";
+import { force, forcingHeight, resetForcing } from "../value/thunk.ts";
+import { callDepth, resetCallDepth } from "../runtime/call-stack.ts";
 import { builtin, type Builtin } from "./registry.ts";
 
 export const controlBuiltins: Builtin[] = [
@@ -16,12 +17,17 @@ export const controlBuiltins: Builtin[] = [
     throw new Abort(`evaluation aborted with the following error message: '${text}'`);
   }),
   builtin("__tryEval", 1, (_state, expr) => {
+    const calls = callDepth();
+    const thunks = forcingHeight();
     try {
       force(expr);
       return NixAttrs.of({ success: true, value: expr });
     } catch (err) {
-      if (isCatchable(err)) return NixAttrs.of({ success: false, value: false });
-      throw err;
+      if (!isCatchable(err)) throw err;
+      // Evaluation goes on: undo what the abandoned evaluation left behind.
+      resetCallDepth(calls);
+      resetForcing(thunks);
+      return NixAttrs.of({ success: false, value: false });
     }
   }),
   builtin("__seq", 2, (_state, a, b) => {

@@ -4,6 +4,7 @@
 import { EvalError, NixTypeError } from "../errors.ts";
 import { type Pos, showPos } from "../position.ts";
 import { call, call2, callMany } from "../runtime/call.ts";
+import { enterCall, leaveCall } from "../runtime/call-stack.ts";
 import { forceAttrs } from "../runtime/force.ts";
 import type { CallExpr, Expr, LambdaExpr } from "../syntax/ast.ts";
 import { type Formal, Lambda, type LambdaDef, PrimOp } from "../value/function.ts";
@@ -99,51 +100,44 @@ export function compileLambda(compiler: Compiler, e: LambdaExpr, scope: CompileS
 export function compileCall(compiler: Compiler, e: CallExpr, scope: CompileScope): Code {
   const args = e.args.map((arg) => compiler.lazy(arg, scope));
   const pos = e.start;
-  const showTrace = compiler.state.showTrace;
-  const fail = (err: unknown, f: ForcedValue): unknown => {
-    if (err instanceof EvalError) {
-      err.atPos(pos);
-      if (showTrace && f instanceof Lambda) err.addTrace(pos, "from call site");
-    }
-    return err;
-  };
   const primop = globalPrimOp(e.fn, scope);
-  if (primop !== undefined && primop.arity === args.length) return compilePrimOpCall(primop, args, pos);
+  if (primop !== undefined && primop.arity === args.length) return primOpCall(primop, args, pos, compiler.state.showTrace);
   const fn = compiler.compile(e.fn, scope);
-  if (args.length === 1) {
-    const arg = args[0];
-    return (env) => {
-      const f = fn(env);
-      const a = arg(env);
-      try {
-        return call(f, a);
-      } catch (err) {
-        throw fail(err, f);
-      }
-    };
-  }
-  if (args.length === 2) {
-    const [arg0, arg1] = args;
-    return (env) => {
-      const f = fn(env);
-      const a = arg0(env);
-      const b = arg1(env);
-      try {
-        return call2(f, a, b);
-      } catch (err) {
-        throw fail(err, f);
-      }
-    };
-  }
-  return (env) => {
-    const f = fn(env);
-    const values = args.map((arg) => arg(env));
-    try {
-      return callMany(f, values);
-    } catch (err) {
-      throw fail(err, f);
+  if (compiler.state.showTrace) return tracedCall(fn, args, pos);
+  switch (args.length) {
+    case 1: {
+      const [arg0] = args;
+      return (env) => {
+        const f = fn(env);
+        const a = arg0(env);
+        enterCall(pos);
+        const result = call(f, a);
+        leaveCall();
+        return result;
+      };
     }
-  };
+    case 2: {
+      const [arg0, arg1] = args;
+      return (env) => {
+        const f = fn(env);
+        const a = arg0(env);
+        const b = arg1(env);
+        enterCall(pos);
+        const result = call2(f, a, b);
+        leaveCall();
+        return result;
+      };
+    }
+    default:
+      return (env) => {
+        const f = fn(env);
+        const values = args.map((arg) => arg(env));
+        enterCall(pos);
+        const result = callMany(f, values);
+        leaveCall();
+        return result;
+      };
+  }
 }
 
 /** The primop a call's function is, when it is a global variable (`__sub` from `a - b`). */
@@ -153,20 +147,19 @@ function globalPrimOp(fn: Expr, scope: CompileScope): PrimOp | undefined {
   return value instanceof PrimOp ? value : undefined;
 }
 
-/** A call of a global primop with all its arguments: straight to its implementation. */
-function compilePrimOpCall(primop: PrimOp, args: LazyCode[], pos: Pos): Code {
+/** A global primop given all its arguments: straight to its implementation. */
+function primOpCall(primop: PrimOp, args: readonly LazyCode[], pos: Pos, showTrace: boolean): Code {
   const { impl, state } = primop;
-  const fail = (err: unknown): unknown => (err instanceof EvalError ? err.atPos(pos) : err);
+  if (showTrace) return tracedCall(() => primop, args, pos);
   switch (args.length) {
     case 1: {
       const [arg0] = args;
       return (env) => {
         const a = arg0(env);
-        try {
-          return impl(state, a);
-        } catch (err) {
-          throw fail(err);
-        }
+        enterCall(pos);
+        const result = impl(state, a);
+        leaveCall();
+        return result;
       };
     }
     case 2: {
@@ -174,21 +167,36 @@ function compilePrimOpCall(primop: PrimOp, args: LazyCode[], pos: Pos): Code {
       return (env) => {
         const a = arg0(env);
         const b = arg1(env);
-        try {
-          return impl(state, a, b);
-        } catch (err) {
-          throw fail(err);
-        }
+        enterCall(pos);
+        const result = impl(state, a, b);
+        leaveCall();
+        return result;
       };
     }
     default:
       return (env) => {
         const values = args.map((arg) => arg(env));
-        try {
-          return impl(state, ...values);
-        } catch (err) {
-          throw fail(err);
-        }
+        enterCall(pos);
+        const result = impl(state, ...values);
+        leaveCall();
+        return result;
       };
   }
+}
+
+/** With --show-trace: a call that adds Nix's "from call site" frame to errors passing through. */
+function tracedCall(fn: Code, args: readonly LazyCode[], pos: Pos): Code {
+  return (env) => {
+    const f = fn(env);
+    const values = args.map((arg) => arg(env));
+    enterCall(pos);
+    try {
+      const result = callMany(f, values);
+      leaveCall();
+      return result;
+    } catch (err) {
+      if (err instanceof EvalError && f instanceof Lambda) err.addTrace(pos, "from call site");
+      throw err;
+    }
+  };
 }

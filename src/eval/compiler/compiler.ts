@@ -146,23 +146,23 @@ export class Compiler {
   }
 
   private compileVar(e: VarExpr, scope: CompileScope): Code {
-    const { level, index } = e;
+    const { level, index, pos } = e;
     const slot = index + 1;
     if (e.fromWith) return withLookup(e, scope);
     const globals = scope.at(level).globals;
     if (globals) {
       const value = globals[index];
-      return () => force(value);
+      return () => force(value, pos);
     }
     switch (level) {
       case 0:
-        return (env) => force(env[slot] as Value);
+        return (env) => force(env[slot] as Value, pos);
       case 1:
-        return (env) => force((env[0] as Env)[slot] as Value);
+        return (env) => force((env[0] as Env)[slot] as Value, pos);
       case 2:
-        return (env) => force(((env[0] as Env)[0] as Env)[slot] as Value);
+        return (env) => force(((env[0] as Env)[0] as Env)[slot] as Value, pos);
       default:
-        return (env) => force(up(env, level)[slot] as Value);
+        return (env) => force(up(env, level)[slot] as Value, pos);
     }
   }
 
@@ -216,7 +216,7 @@ function withLookup(e: VarExpr, scope: CompileScope): Code {
   return (env) => {
     for (const level of chain) {
       const v = evalAttrs(force(up(env, level)[1] as Value)).get(name);
-      if (v !== undefined) return force(v);
+      if (v !== undefined) return force(v, pos);
     }
     throw new UndefinedVarError(`undefined variable '${name}'`, pos);
   };

@@ -22,8 +22,14 @@ function nameOf(name: CompiledName, env: Env): string {
   return typeof name === "string" ? name : forceStringNoContext(name(env));
 }
 
-/** Forces attribute `i`; an error gets Nix's "while evaluating the attribute" frame. */
-function forceAttr(attrs: NixAttrs, i: number, path: readonly AttrName[]): ForcedValue {
+type ForceAttr = (attrs: NixAttrs, i: number, path: readonly AttrName[]) => ForcedValue;
+
+function forceSelected(attrs: NixAttrs, i: number): ForcedValue {
+  return force(attrs.values[i], attrs.posAt(i));
+}
+
+/** With --show-trace: an error gets Nix's "while evaluating the attribute" frame. */
+function forceAttrTraced(attrs: NixAttrs, i: number, path: readonly AttrName[]): ForcedValue {
   const pos = attrs.posAt(i);
   if (pos === 0) return force(attrs.values[i]);
   try {
@@ -45,6 +51,7 @@ export function compileSelect(compiler: Compiler, e: SelectExpr, scope: CompileS
   const pos = e.pos;
   const path = e.path;
   const only = names[0];
+  const forceAttr: ForceAttr = compiler.state.showTrace ? forceAttrTraced : forceSelected;
   if (names.length === 1 && typeof only === "string" && fallback === undefined) {
     return (env) => {
       const v = expr(env);

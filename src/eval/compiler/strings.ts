@@ -2,6 +2,7 @@
 // decides what `+` does — ints and floats add, a path yields a path (with the rest appended as
 // text), anything else yields a string, into which paths are copied to the store.
 import { EvalError } from "../errors.ts";
+import { enterCall, leaveCall } from "../runtime/call-stack.ts";
 import { coerceToString } from "../runtime/coerce.ts";
 import type { ConcatStringsExpr } from "../syntax/ast.ts";
 import { canonPath } from "../syntax/paths.ts";
@@ -31,11 +32,12 @@ export function compileConcatStrings(compiler: Compiler, e: ConcatStringsExpr, s
     for (let i = 0; i < parts.length; i++) {
       const v = i === 0 ? first : parts[i](env);
       let part;
-      try {
-        part = typeof v === "string" ? v : coerceToString(state, v, options);
-      } catch (err) {
-        if (err instanceof EvalError) err.atPos(partPos[i]);
-        throw err;
+      if (typeof v === "string") part = v;
+      else {
+        // Errors (cannot coerce …) are reported at the part.
+        enterCall(partPos[i]);
+        part = coerceToString(state, v, options);
+        leaveCall();
       }
       if (typeof part === "string") {
         text += part;
