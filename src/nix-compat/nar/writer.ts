@@ -3,8 +3,9 @@
 // are batched into big chunks and file contents are copied once.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Dirent } from "node:fs";
 import { NixCompatError } from "../errors.ts";
-import { Hasher, type Hash, type HashAlgo } from "../hash.ts";
+import type { Hash, HashAlgo } from "../hash.ts";
 import { encodeTokens, NAR_MAGIC, paddingLength, tokenLength } from "./wire.ts";
+import { WorkerHasher } from "./worker-hasher.ts";
 import { writeFully } from "./write-fd.ts";
 
 const DEFAULT_CHUNK_SIZE = 1 << 20;
@@ -39,6 +40,12 @@ export type PathFilter = (path: Buffer) => boolean;
 export interface NarChunksOptions {
   /** Size of the reused output buffer (default 1 MiB). */
   chunkSize?: number;
+  /**
+   * Supplies each buffer to fill (at least 16 KiB), instead of one reused buffer: the first
+   * before anything is written, the next one just before a chunk is yielded. A chunk stays
+   * valid until its buffer is supplied again.
+   */
+  nextBuffer?: () => Buffer;
   /** Entries to archive (the root always is), asked in archive order as Nix asks. */
   filter?: PathFilter;
 }
@@ -49,10 +56,12 @@ export interface NarChunksOptions {
  * byte order of their names; sockets, FIFOs and devices are an error naming the path. The path
  * is used as given, as `nix-store --dump` does: `link/` (trailing slash) is what the link points to.
  *
- * Every chunk is a view of one reused buffer: it is valid only until the next iteration.
+ * Every chunk is a view of one reused buffer: it is valid only until the next iteration
+ * (unless `nextBuffer` says otherwise).
  */
 export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}): Generator<Uint8Array, void, undefined> {
-  const out = new OutputBuffer(Math.max(options.chunkSize ?? DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE));
+  const size = Math.max(options.chunkSize ?? DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE);
+  const out = new OutputBuffer(options.nextBuffer ?? reuse(Buffer.allocUnsafe(size)));
   const root = typeof path === "string" ? Buffer.from(path) : path;
   const filter = options.filter;
   out.put(tokens.magic);
@@ -127,7 +136,7 @@ export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}
     nodePath = childPath(frame, entry);
     kind = kindOf(entry, nodePath);
   }
-  if (out.length > 0) yield out.take();
+  if (out.length > 0) yield out.rest();
 }
 
 const SLASH = Buffer.from("/");
@@ -145,11 +154,17 @@ function kindOf(stat: { isFile(): boolean; isDirectory(): boolean; isSymbolicLin
 
 /** The NAR hash of `path` (sha256 unless told) and the NAR's size in bytes. */
 export function narHash(path: string | Buffer, algo: HashAlgo = "sha256", filter?: PathFilter): { hash: Hash; size: number } {
-  const hasher = new Hasher(algo);
+  // Large NARs are hashed on a worker thread while the files are read.
+  const hasher = new WorkerHasher(algo);
   let size = 0;
-  for (const chunk of narChunks(path, { filter })) {
-    hasher.update(chunk);
-    size += chunk.length;
+  try {
+    for (const chunk of narChunks(path, { filter, nextBuffer: () => hasher.nextBuffer() })) {
+      hasher.update(chunk);
+      size += chunk.length;
+    }
+  } catch (err) {
+    hasher.abort();
+    throw err;
   }
   return { hash: hasher.finish(), size };
 }
@@ -164,24 +179,42 @@ export function writeNar(path: string | Buffer, fd: number): number {
   return size;
 }
 
-/** The writer's output: a fixed buffer filled front to back and handed out when full. */
-class OutputBuffer {
-  readonly buffer: Buffer;
-  length = 0;
+function reuse(buffer: Buffer): () => Buffer {
+  return () => buffer;
+}
 
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
+/** The writer's output: a buffer filled front to back and handed out when full. */
+class OutputBuffer {
+  buffer: Buffer;
+  length = 0;
+  private readonly next: () => Buffer;
+
+  constructor(next: () => Buffer) {
+    this.next = next;
+    this.buffer = this.fresh();
+  }
+
+  private fresh(): Buffer {
+    const buffer = this.next();
+    if (buffer.length < MIN_CHUNK_SIZE) throw new RangeError(`NAR output buffers need at least ${MIN_CHUNK_SIZE} bytes`);
+    return buffer;
   }
 
   get free(): number {
     return this.buffer.length - this.length;
   }
 
-  /** The bytes written so far; the buffer is then reused from the start. */
+  /** The bytes written so far; writing goes on in the next buffer. */
   take(): Uint8Array {
     const chunk = this.buffer.subarray(0, this.length);
+    this.buffer = this.fresh();
     this.length = 0;
     return chunk;
+  }
+
+  /** The bytes written last, when there is nothing more to write. */
+  rest(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
   }
 
   put(bytes: Uint8Array): void {
