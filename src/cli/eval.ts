@@ -28,8 +28,6 @@ const IGNORED: Record<string, number> = {
   "--read-write-mode": 0,
   "--readonly-mode": 0,
   "--max-call-depth": 1,
-  "--extra-experimental-features": 1,
-  "--experimental-features": 1,
   "--option": 2,
 };
 
@@ -47,6 +45,8 @@ export function parseEvalArgs(argv: string[]): EvalRequest | undefined {
     cwd: process.cwd(),
     nixPath: process.env.NIX_PATH,
     homeDir: process.env.HOME,
+    experimentalFeatures: [],
+    world: new URL("../glue/eval-world.ts", import.meta.url).href,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -93,6 +93,12 @@ export function parseEvalArgs(argv: string[]): EvalRequest | undefined {
         break;
       case "--show-trace":
         request.showTrace = true;
+        break;
+      case "--experimental-features":
+        request.experimentalFeatures = value()[0].split(" ").filter((f) => f !== "");
+        break;
+      case "--extra-experimental-features":
+        request.experimentalFeatures?.push(...value()[0].split(" ").filter((f) => f !== ""));
         break;
       default:
         if (Object.hasOwn(IGNORED, arg)) value(IGNORED[arg]);

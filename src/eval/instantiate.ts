@@ -5,6 +5,8 @@ import { resolve } from "node:path";
 import { autoCallFunction, findAlongAttrPath } from "./auto-call.ts";
 import { formatEvalError } from "./error-report.ts";
 import { EvalError } from "./errors.ts";
+import type { Builtin } from "./builtins/registry.ts";
+import type { EvalIO } from "./io.ts";
 import { LocalIO } from "./local-io.ts";
 import { valueToJson } from "./print/json.ts";
 import { printValue } from "./print/value.ts";
@@ -36,6 +38,19 @@ export interface EvalRequest {
   /** $NIX_PATH. */
   nixPath: string | undefined;
   homeDir: string | undefined;
+  /** `--extra-experimental-features` / `--experimental-features` values, split at spaces. */
+  experimentalFeatures?: string[];
+  /**
+   * URL of a module whose `createEvalWorld(request)` gives the EvalIO and builtins beyond the
+   * pure core (src/glue/eval-world.ts); without one, evaluation is pure and read-only.
+   */
+  world?: string;
+}
+
+/** What glue code adds to an evaluation: the outside world and store-aware builtins. */
+export interface EvalWorld {
+  io: EvalIO;
+  extraBuiltins: readonly Builtin[];
 }
 
 export interface EvalResult {
@@ -48,11 +63,12 @@ export interface EvalResult {
 /** Command-line text is UTF-8; Nix sees its bytes. */
 const bytes = utf8ToBytes;
 
-export function instantiateEval(request: EvalRequest): EvalResult {
+export function instantiateEval(request: EvalRequest, world?: EvalWorld): EvalResult {
   let stdout = "";
   try {
     const state = new EvalState({
-      io: new LocalIO(),
+      io: world?.io ?? new LocalIO(),
+      extraBuiltins: world?.extraBuiltins,
       searchPath: [...request.include, ...splitNixPath(request.nixPath ?? "")].map((s) => parseSearchPathEntry(bytes(s))),
       showTrace: request.showTrace,
       homeDir: request.homeDir,

@@ -165,6 +165,8 @@ export class EvalState {
       const candidate = base + suffix;
       if (this.io.pathExists(candidate)) return canonPath(candidate);
     }
+    // Nix's built-in files (<nix/fetchurl.nix>), which EvalIO provides.
+    if (name.startsWith("nix/")) return `/__corepkgs__/${name.slice(4)}`;
     return undefined;
   }
 
