@@ -3,7 +3,9 @@
 // Expected values are `nix-instantiate --parse` output of real Nix 2.8.0 for the same text.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { assertParseResults, parseResult } from "../../../test/support/parse.ts";
+import { assertParseResults, parseResult, TEST_FILE } from "../../../test/support/parse.ts";
+import { addSource } from "../position.ts";
+import { parseNix } from "./parse.ts";
 
 const PARSES: [string, string][] = [
   ["a: b: c: a + b * c", "(a: (b: (c: (a + (__mul b c)))))"],
@@ -174,4 +176,31 @@ test("nesting deeper than the stack allows is a clean parse error, never a crash
   for (const text of ["(".repeat(200000), "[".repeat(200000), "x: ".repeat(200000), "-".repeat(200000)]) {
     assert.match(parseResult(text), /^error: (memory exhausted|expression nested too deeply for the parser's stack) @1:\d+$/);
   }
+});
+
+test("spans cover exactly each construct's text; positions are those Nix reports", () => {
+  const text = 'f: { inherit f; b = (f f) "x${f}y" ./p/${f}; c = f.b or 1; }';
+  const source = addSource(TEST_FILE, text);
+  const lambda = parseNix(source);
+  const slice = (node: { start: number; end: number }) => text.slice(node.start - source.base, node.end - source.base);
+  assert.equal(lambda.kind, "Lambda");
+  assert.equal(slice(lambda), text);
+  const set = lambda.body;
+  assert.equal(set.kind, "Attrs");
+  assert.equal(slice(set), text.slice(3));
+  const [a, b, c] = set.attrs;
+  // `inherit f`: Nix places the variable just after `{` and the attribute after `inherit`.
+  assert.equal(a.value.kind, "Var");
+  assert.deepEqual([slice(a.value), a.value.pos - source.base, a.pos - source.base], ["f", 4, 12]);
+  // `(f f) "x${f}y" p`: one call; Nix's position for it is the `f` inside the parentheses.
+  assert.equal(b.value.kind, "Call");
+  assert.equal(slice(b.value), 'f f) "x${f}y" ./p/${f}');
+  const [, str, path] = b.value.args;
+  assert.equal(str.kind, "ConcatStrings");
+  // A string's position in Nix is its first part; an interpolation's is its `${`.
+  assert.deepEqual([slice(str), str.pos - source.base, str.partPos.map((p) => p - source.base)], ['"x${f}y"', 27, [27, 28, 32]]);
+  assert.equal(path.kind, "ConcatStrings");
+  assert.deepEqual([slice(path), path.parts.map(slice)], ["./p/${f}", ["./p/", "f"]]);
+  assert.equal(c.value.kind, "Select");
+  assert.equal(slice(c.value), "f.b or 1");
 });

@@ -672,8 +672,9 @@ export class Parser {
     const parts: Expr[] = [path];
     const partPos = [token.start];
     this.parseInterpolatedParts(parts, partPos, T.STR);
+    const end = this.lastEnd;
     this.expect(T.PATH_END, [T.STR, T.PATH_END, T.DOLLAR_CURLY]);
-    return { kind: "ConcatStrings", start: token.start, end: parts[parts.length - 1].end, forceString: false, parts, partPos, pos: token.start };
+    return { kind: "ConcatStrings", start: token.start, end, forceString: false, parts, partPos, pos: token.start };
   }
 
   // ---- bindings and attribute paths ----
