@@ -2,7 +2,7 @@
 // lexer's own errors. Expected values are real Nix 2.8.0's for the same text.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { assertParseResults } from "../../../test/support/parse.ts";
+import { assertParseResults, parseResult } from "../../../test/support/parse.ts";
 import { Source } from "../position.ts";
 import { Lexer } from "./lexer.ts";
 import { T, tokenName } from "./tokens.ts";
@@ -112,4 +112,12 @@ test("string and indented-string tokens", () => {
     "IND_STRING_CLOSE@14",
     "end of file@14",
   ]);
+});
+
+test("long runs of path and URI characters lex in linear time", () => {
+  // Each of these is many tokens inside one run of characters that could start a path or a
+  // URI; rescanning the run for every token would take minutes.
+  const started = performance.now();
+  for (const unit of ["-", "a.", "1.", "_.", "/*", "+-"]) parseResult(unit.repeat(400000));
+  assert.ok(performance.now() - started < 10000, `${performance.now() - started} ms`);
 });

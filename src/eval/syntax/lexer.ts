@@ -90,6 +90,11 @@ export class Lexer {
    */
   private lastLexeme = 0;
   private prevLexeme = 0;
+  // What earlier scans proved, so that a long run like `-----` or `a.a.a.a` is not rescanned
+  // for every token in it: no path, and no URI, starts before these offsets; no `*/` follows.
+  private noPathBefore = 0;
+  private noUriBefore = 0;
+  private noCommentEnd = false;
 
   constructor(source: Source) {
     this.text = source.text;
@@ -150,9 +155,12 @@ export class Lexer {
       } else if (c === 0x23) {
         do end++;
         while (end < n && text.charCodeAt(end) !== 0x0a && text.charCodeAt(end) !== 0x0d);
-      } else if (c === SLASH && text.charCodeAt(p + 1) === 0x2a) {
+      } else if (c === SLASH && text.charCodeAt(p + 1) === 0x2a && !this.noCommentEnd) {
         const close = text.indexOf("*/", p + 2);
-        if (close < 0) break; // unterminated: lexed as the '/' token
+        if (close < 0) {
+          this.noCommentEnd = true;
+          break; // unterminated: lexed as the '/' token
+        }
         end = close + 2;
       } else {
         break;
@@ -212,19 +220,23 @@ export class Lexer {
     // `/`), HPATH (the same after `~`), and the start of an interpolated path (path characters
     // or `~`, then `/${`). All need a slash after the leading characters.
     const home = c === 0x7e;
-    const slash = home ? p + 1 : p + runLength(text, p, PATH_CHAR);
     let pathLength = 0;
     let interpolated = false;
-    if (text.charCodeAt(slash) === SLASH) {
-      interpolated = text.charCodeAt(slash + 1) === DOLLAR && text.charCodeAt(slash + 2) === LBRACE;
-      pathLength = interpolated ? slash + 3 - p : this.scanSegments(p, slash);
+    if (home || p >= this.noPathBefore) {
+      const slash = home ? p + 1 : p + runLength(text, p, PATH_CHAR);
+      if (text.charCodeAt(slash) === SLASH) {
+        interpolated = text.charCodeAt(slash + 1) === DOLLAR && text.charCodeAt(slash + 2) === LBRACE;
+        pathLength = interpolated ? slash + 3 - p : this.scanSegments(p, slash);
+      }
+      // Starting later in the same run of path characters cannot make a path either.
+      if (pathLength === 0 && !home) this.noPathBefore = slash;
     }
     let wordType: TokenType = 0;
     let wordLength = 0;
     if (cls & ID_START) {
       wordLength = runLength(text, p, ID_CHAR);
       wordType = T.ID;
-      const uriLength = c === 0x5f ? 0 : this.scanUri(p);
+      const uriLength = c === 0x5f || p < this.noUriBefore ? 0 : this.scanUri(p);
       if (uriLength > wordLength) {
         wordLength = uriLength;
         wordType = T.URI;
@@ -307,9 +319,11 @@ export class Lexer {
   private scanUri(p: number): number {
     const text = this.text;
     const colon = p + 1 + runLength(text, p + 1, URI_SCHEME);
-    if (text.charCodeAt(colon) !== 0x3a) return 0;
-    const rest = runLength(text, colon + 1, URI_CHAR);
-    return rest === 0 ? 0 : colon + 1 + rest - p;
+    const rest = text.charCodeAt(colon) === 0x3a ? runLength(text, colon + 1, URI_CHAR) : 0;
+    if (rest > 0) return colon + 1 + rest - p;
+    // A URI starting later in the same scheme characters would fail the same way.
+    this.noUriBefore = colon;
+    return 0;
   }
 
   /** FLOAT `(([1-9][0-9]*\.[0-9]*)|(0?\.[0-9]+))([Ee][+-]?[0-9]+)?`; 0 if none. */
