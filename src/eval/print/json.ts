@@ -33,39 +33,77 @@ export function quoteJsonString(s: string): string {
  * that are not evaluated yet are an error (as in Nix: "cannot convert a thunk to JSON").
  */
 export function valueToJson(state: EvalState, v: Value, strict: boolean, context: Set<string>): string {
-  if (v instanceof Thunk && !strict && !v.isEvaluated) throw new NixTypeError("cannot convert a thunk to JSON");
-  const f = force(v);
-  switch (typeof f) {
-    case "number":
-    case "bigint":
-      return f.toString();
-    case "boolean":
-      return f ? "true" : "false";
-    case "string":
-      return quoteJsonString(f);
+  const writer = new JsonWriter(state, strict, context);
+  writer.write(v);
+  return writer.out;
+}
+
+class JsonWriter {
+  /** Appended to, never re-read, so JS keeps it as a cheap rope until the end. */
+  out = "";
+  private readonly state: EvalState;
+  private readonly strict: boolean;
+  private readonly context: Set<string>;
+
+  constructor(state: EvalState, strict: boolean, context: Set<string>) {
+    this.state = state;
+    this.strict = strict;
+    this.context = context;
   }
-  if (f === null) return "null";
-  if (f instanceof ContextString) {
-    for (const c of f.context) context.add(c);
-    return quoteJsonString(f.s);
-  }
-  if (f instanceof NixPath) {
-    const storePath = state.copyPathToStore(f.path);
-    context.add(storePath);
-    return quoteJsonString(storePath);
-  }
-  if (f instanceof NixFloat) return formatFloatG(f.value);
-  if (Array.isArray(f)) return `[${f.map((elem) => valueToJson(state, elem, strict, context)).join(",")}]`;
-  if (f instanceof NixAttrs) {
-    if (f.has("__toString")) {
-      const s = coerceToString(state, f, { coerceMore: false, copyToStore: false });
-      for (const c of stringContext(s)) context.add(c);
-      return quoteJsonString(stringText(s));
+
+  write(v: Value): void {
+    if (v instanceof Thunk && !this.strict && !v.isEvaluated) throw new NixTypeError("cannot convert a thunk to JSON");
+    const f = force(v);
+    switch (typeof f) {
+      case "number":
+      case "bigint":
+        this.out += f.toString();
+        return;
+      case "boolean":
+        this.out += f ? "true" : "false";
+        return;
+      case "string":
+        this.out += quoteJsonString(f);
+        return;
     }
-    const outPath = f.get("outPath");
-    if (outPath !== undefined) return valueToJson(state, outPath, strict, context);
-    const members = f.names.map((name, i) => `${quoteJsonString(name)}:${valueToJson(state, f.values[i], strict, context)}`);
-    return `{${members.join(",")}}`;
+    if (f === null) this.out += "null";
+    else if (f instanceof ContextString) {
+      for (const c of f.context) this.context.add(c);
+      this.out += quoteJsonString(f.s);
+    } else if (f instanceof NixPath) {
+      const storePath = this.state.copyPathToStore(f.path);
+      this.context.add(storePath);
+      this.out += quoteJsonString(storePath);
+    } else if (f instanceof NixFloat) this.out += formatFloatG(f.value);
+    else if (Array.isArray(f)) {
+      this.out += "[";
+      f.forEach((elem, i) => {
+        if (i > 0) this.out += ",";
+        this.write(elem);
+      });
+      this.out += "]";
+    } else if (f instanceof NixAttrs) this.writeAttrs(f);
+    else throw new NixTypeError(`cannot convert ${showType(f)} to JSON`);
   }
-  throw new NixTypeError(`cannot convert ${showType(f)} to JSON`);
+
+  private writeAttrs(attrs: NixAttrs): void {
+    if (attrs.has("__toString")) {
+      const s = coerceToString(this.state, attrs, { coerceMore: false, copyToStore: false });
+      for (const c of stringContext(s)) this.context.add(c);
+      this.out += quoteJsonString(stringText(s));
+      return;
+    }
+    const outPath = attrs.get("outPath");
+    if (outPath !== undefined) {
+      this.write(outPath);
+      return;
+    }
+    this.out += "{";
+    attrs.names.forEach((name, i) => {
+      if (i > 0) this.out += ",";
+      this.out += `${quoteJsonString(name)}:`;
+      this.write(attrs.values[i]);
+    });
+    this.out += "}";
+  }
 }
