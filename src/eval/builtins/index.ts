@@ -14,6 +14,7 @@ import { regexBuiltins } from "./regex.ts";
 import type { Builtin } from "./registry.ts";
 import { stringOpBuiltins } from "./string-ops.ts";
 import { stringBuiltins } from "./strings.ts";
+import { tomlBuiltins } from "./toml.ts";
 import { typeBuiltins } from "./types.ts";
 import { versionBuiltins } from "./versions.ts";
 import { xmlBuiltins } from "./xml.ts";
@@ -31,6 +32,7 @@ export const coreBuiltins: readonly Builtin[] = [
   ...hashingBuiltins,
   ...contextBuiltins,
   ...jsonBuiltins,
+  ...tomlBuiltins,
   ...xmlBuiltins,
   ...controlBuiltins,
   ...importBuiltins,

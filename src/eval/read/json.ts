@@ -9,8 +9,9 @@
 //   int64 (Nix then stores them as int64, so 2^64-1 becomes -1), integers outside those
 //   ranges become floats, and floats that overflow to infinity are an error;
 // - in objects the last of several equal keys wins;
-// - a NUL byte (from `\u0000`) ends a string, as Nix 2.8 stores strings as C strings.
+// - a NUL byte (from `\u0000`) ends a string value, as Nix 2.8 stores strings as C strings.
 import { EvalError } from "../errors.ts";
+import { cString } from "./c-string.ts";
 import { NixAttrs } from "../value/attrs.ts";
 import { NixFloat } from "../value/float.ts";
 import { normalizeInt } from "../value/int.ts";
@@ -215,9 +216,7 @@ class Lexer {
       const c = this.get();
       if (c === EOF) return this.fail("invalid string: missing closing quote");
       if (c === 0x22) {
-        // Nix 2.8 keeps strings (and names) as C strings: a NUL byte ends them.
-        const nul = out.indexOf("\0");
-        this.text = nul < 0 ? out : out.slice(0, nul);
+        this.text = out;
         return Tok.String;
       }
       if (c === 0x5c) {
@@ -420,7 +419,7 @@ class Parser {
           value = null;
           break;
         case Tok.String:
-          value = this.lexer.text;
+          value = cString(this.lexer.text);
           break;
         case Tok.ParseError:
           throw this.syntaxError(Tok.Uninitialized, "value");
