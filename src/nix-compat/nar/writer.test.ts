@@ -89,6 +89,27 @@ describe("NAR writer", () => {
     }
   });
 
+  it("leaves out what a filter rejects, asking in archive order and never about the root", () => {
+    const full = fresh("filter-full");
+    const kept = fresh("filter-kept");
+    for (const root of [full, kept]) {
+      mkdirSync(join(root, "a/b"), { recursive: true });
+      writeFileSync(join(root, "a/b/keep"), "k");
+      writeFileSync(join(root, "z"), "z");
+    }
+    mkdirSync(join(full, "a/skip"));
+    writeFileSync(join(full, "a/skip/inner"), "never asked about");
+    writeFileSync(join(full, "a/b/drop.log"), "d");
+    const asked: string[] = [];
+    const filter = (path: Buffer): boolean => {
+      const relative = path.toString().slice(full.length + 1);
+      asked.push(relative);
+      return !relative.endsWith("skip") && !relative.endsWith(".log");
+    };
+    assert.deepEqual(narHash(full, "sha256", filter), narHash(kept));
+    assert.deepEqual(asked, ["a", "a/b", "a/b/drop.log", "a/b/keep", "a/skip", "z"]);
+  });
+
   it("hashes the NAR as Nix does (nix-hash), with the NAR's size", async () => {
     const dir = fresh("hashed");
     writeFileSync(join(dir, "a"), "a");
