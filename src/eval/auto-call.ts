@@ -19,8 +19,8 @@ export function autoCallFunction(args: NixAttrs, fun: Value): ForcedValue {
   if (f.def.ellipsis) return call(f, args);
   const names: string[] = [];
   const values: Value[] = [];
-  // Nix goes through the formals in name order, so the first missing name is reported.
-  for (const formal of [...f.def.formals].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  // In source order, the closest to Nix's (see CompiledLambda.missingArgument).
+  for (const formal of f.def.formals) {
     const given = args.get(formal.name);
     if (given !== undefined) {
       names.push(formal.name);

@@ -8,7 +8,7 @@ import { EvalError } from "./errors.ts";
 import type { Builtin } from "./builtins/registry.ts";
 import type { EvalIO } from "./io.ts";
 import { LocalIO } from "./local-io.ts";
-import { valueToJson } from "./print/json.ts";
+import { JsonWriter } from "./print/json.ts";
 import { printValue } from "./print/value.ts";
 import { valueToXml } from "./print/xml.ts";
 import { forceDeep } from "./runtime/deep-force.ts";
@@ -87,8 +87,17 @@ export function instantiateEval(request: EvalRequest, world?: EvalWorld): EvalRe
         const v = findAlongAttrPath(bytes(attrPath), autoArgs, root);
         force(v);
         const result = autoArgs.size === 0 ? v : autoCallFunction(autoArgs, v);
-        if (request.output === "json") stdout += valueToJson(state, result, request.strict, new Set());
-        else if (request.output === "xml") stdout += valueToXml(result, request.strict, request.location, new Set());
+        // Nix streams JSON and XML to stdout, so an error leaves what was written (closed up).
+        if (request.output === "json") {
+          const writer = new JsonWriter(state, request.strict, new Set());
+          try {
+            writer.write(result);
+          } finally {
+            stdout += writer.partial();
+          }
+        } else if (request.output === "xml") {
+          stdout += valueToXml(result, request.strict, request.location, new Set(), (partial) => (stdout += partial));
+        }
         else {
           if (request.strict) forceDeep(result);
           stdout += `${printValue(result)}\n`;

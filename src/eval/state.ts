@@ -69,6 +69,24 @@ export class EvalState {
     this.builtins = builtins;
     this.globalScope = CompileScope.global(values);
     this.globalEnv = [null, ...values];
+    this.evaluateConstants();
+  }
+
+  /**
+   * Nix computes its constants when it makes the global scope, so they are values, not
+   * thunks (`{ a = null; }` prints `null`, not <CODE>, without --strict). They are thunks until
+   * the scope exists because some (`derivation`) are Nix code that needs it.
+   */
+  private evaluateConstants(): void {
+    const builtinValues = this.builtins.values as Value[];
+    this.globalValues.forEach((value, i) => {
+      if (!(value instanceof Thunk) || this.globalNames[i] === "builtins") return;
+      const forced = force(value);
+      this.globalValues[i] = forced;
+      this.globalEnv[i + 1] = forced;
+      const name = this.globalNames[i];
+      builtinValues[this.builtins.shape.indexOf(name.startsWith("__") ? name.slice(2) : name)] = forced;
+    });
   }
 
   /**
@@ -86,7 +104,7 @@ export class EvalState {
     const names = [...NIX_GLOBAL_NAMES];
     for (const name of byName.keys()) if (!names.includes(name)) names.push(name);
     // `builtins` contains itself, so its own value is filled in after the set exists.
-    const values = names.map((name) => byName.get(name) ?? notImplemented(name));
+    const values = names.map((name) => byName.get(name) ?? notImplemented(name, this));
     const builtins = NixAttrs.fromEntries(
       names.map((name) => (name.startsWith("__") ? name.slice(2) : name)),
       values,
@@ -182,8 +200,9 @@ export class EvalState {
   }
 }
 
-function notImplemented(name: string): Value {
-  return new Thunk(() => {
+/** A stand-in for a builtin nobody has implemented: a function that fails when called. */
+function notImplemented(name: string, state: EvalState): Value {
+  return new PrimOp(name.startsWith("__") ? name.slice(2) : name, 1, () => {
     throw new EvalError(`'${name}' is not implemented yet in tvix-ts`);
-  }, null);
+  }, state);
 }

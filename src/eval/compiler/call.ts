@@ -75,10 +75,13 @@ class CompiledLambda implements LambdaDef {
     return `${this.name === null ? "anonymous function" : `'${this.name}'`} at ${showPos(this.pos)}`;
   }
 
-  /** Nix checks the formals in name order, so the first missing name is reported. */
+  /**
+   * Nix checks the formals in the order of its symbols' addresses, which for new names is the
+   * order they first appeared in; source order is the closest reproducible order.
+   */
   private missingArgument(given: { has(name: string): boolean }): NixTypeError {
-    const missing = (this.formals ?? []).filter((f) => f.default === null && !given.has(f.name)).map((f) => f.name);
-    return new NixTypeError(`${this.describe()} called without required argument '${missing.sort()[0]}'`);
+    const missing = (this.formals ?? []).find((f) => f.default === null && !given.has(f.name));
+    return new NixTypeError(`${this.describe()} called without required argument '${missing?.name}'`);
   }
 
   private unexpectedArgument(names: readonly string[]): NixTypeError {

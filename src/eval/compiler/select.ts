@@ -1,6 +1,5 @@
 // Attribute selection `e.a.b`, `e.a or d`, and the test `e ? a.b`.
 import { EvalError } from "../errors.ts";
-import { showIdentifier } from "../print/identifier.ts";
 import type { Pos } from "../position.ts";
 import { forceStringNoContext, typeError } from "../runtime/force.ts";
 import type { AttrName, HasAttrExpr, SelectExpr } from "../syntax/ast.ts";
@@ -41,7 +40,7 @@ function forceAttrTraced(attrs: NixAttrs, i: number, path: readonly AttrName[]):
 }
 
 function missing(name: string, pos: Pos): EvalError {
-  return new EvalError(`attribute '${showIdentifier(name)}' missing`, pos);
+  return new EvalError(`attribute '${name}' missing`, pos);
 }
 
 export function compileSelect(compiler: Compiler, e: SelectExpr, scope: CompileScope): Code {

@@ -38,9 +38,16 @@ export function valueToJson(state: EvalState, v: Value, strict: boolean, context
   return writer.out;
 }
 
-class JsonWriter {
+/**
+ * Writes JSON as Nix streams it. When an error interrupts it, `partial()` is what Nix has
+ * written by then: its JSON writer closes the open lists and objects as the error unwinds
+ * (`{"a":[1,]}`), which `nix-instantiate --eval --json` shows.
+ */
+export class JsonWriter {
   /** Appended to, never re-read, so JS keeps it as a cheap rope until the end. */
   out = "";
+  /** The closing brackets of the lists and objects being written, innermost last. */
+  private readonly open: string[] = [];
   private readonly state: EvalState;
   private readonly strict: boolean;
   private readonly context: Set<string>;
@@ -77,11 +84,12 @@ class JsonWriter {
     } else if (f instanceof NixFloat) this.out += formatFloatG(f.value);
     else if (Array.isArray(f)) {
       this.out += "[";
+      this.open.push("]");
       f.forEach((elem, i) => {
         if (i > 0) this.out += ",";
         this.write(elem);
       });
-      this.out += "]";
+      this.out += this.open.pop();
     } else if (f instanceof NixAttrs) this.writeAttrs(f);
     else throw new NixTypeError(`cannot convert ${showType(f)} to JSON`);
   }
@@ -99,11 +107,17 @@ class JsonWriter {
       return;
     }
     this.out += "{";
+    this.open.push("}");
     attrs.names.forEach((name, i) => {
       if (i > 0) this.out += ",";
       this.out += `${quoteJsonString(name)}:`;
       this.write(attrs.values[i]);
     });
-    this.out += "}";
+    this.out += this.open.pop();
+  }
+
+  /** The output so far with the open lists and objects closed. */
+  partial(): string {
+    return this.out + this.open.slice().reverse().join("");
   }
 }

@@ -30,7 +30,11 @@ function escapeAttr(s: string): string {
 /** Nix's XMLWriter with indentation on. */
 class XmlWriter {
   out = "<?xml version='1.0' encoding='utf-8'?>\n";
-  private depth = 0;
+  private readonly pending: string[] = [];
+
+  private get depth(): number {
+    return this.pending.length;
+  }
 
   private tag(name: string, attrs: XmlAttrs): string {
     let text = `${"  ".repeat(this.depth)}<${name}`;
@@ -41,12 +45,17 @@ class XmlWriter {
 
   open(name: string, attrs: XmlAttrs = {}): void {
     this.out += `${this.tag(name, attrs)}>\n`;
-    this.depth++;
+    this.pending.push(name);
   }
 
-  close(name: string): void {
-    this.depth--;
+  close(): void {
+    const name = this.pending.pop();
     this.out += `${"  ".repeat(this.depth)}</${name}>\n`;
+  }
+
+  /** Closes every open element, as Nix's writer does when an error unwinds it. */
+  closeAll(): void {
+    while (this.depth > 0) this.close();
   }
 
   empty(name: string, attrs: XmlAttrs = {}): void {
@@ -62,12 +71,24 @@ function addPosition(attrs: XmlAttrs, pos: Pos): void {
   attrs.column = String(where.column);
 }
 
-/** The XML document for a value (a binary string ending in a newline); adds string contexts to `context`. */
-export function valueToXml(v: Value, strict: boolean, location: boolean, context: Set<string>): string {
+/**
+ * The XML document for a value (a binary string ending in a newline); adds string contexts to
+ * `context`. If evaluating the value fails, `onError` gets the document as Nix writes it then:
+ * what was written, with the open elements closed.
+ */
+export function valueToXml(v: Value, strict: boolean, location: boolean, context: Set<string>, onError?: (partial: string) => void): string {
   const writer = new XmlWriter();
   writer.open("expr");
-  new XmlPrinter(writer, strict, location, context).print(v);
-  writer.close("expr");
+  try {
+    new XmlPrinter(writer, strict, location, context).print(v);
+  } catch (err) {
+    if (onError) {
+      writer.closeAll();
+      onError(writer.out);
+    }
+    throw err;
+  }
+  writer.close();
   return writer.out;
 }
 
@@ -107,7 +128,7 @@ class XmlPrinter {
     else if (Array.isArray(f)) {
       w.open("list");
       for (const elem of f) this.print(elem);
-      w.close("list");
+      w.close();
     } else if (f instanceof Lambda) this.printLambda(f);
     else w.empty("unevaluated");
   }
@@ -117,7 +138,7 @@ class XmlPrinter {
     if (!isDerivation(attrs)) {
       w.open("attrs");
       this.showAttrs(attrs);
-      w.close("attrs");
+      w.close();
       return;
     }
     const xmlAttrs: XmlAttrs = {};
@@ -138,7 +159,7 @@ class XmlPrinter {
     } else {
       w.empty("repeated");
     }
-    w.close("derivation");
+    w.close();
   }
 
   private showAttrs(attrs: NixAttrs): void {
@@ -147,7 +168,7 @@ class XmlPrinter {
       if (this.location && attrs.posAt(i) !== 0) addPosition(xmlAttrs, attrs.posAt(i));
       this.writer.open("attr", xmlAttrs);
       this.print(attrs.values[i]);
-      this.writer.close("attr");
+      this.writer.close();
     });
   }
 
@@ -163,10 +184,10 @@ class XmlPrinter {
       if (def.ellipsis) patAttrs.ellipsis = "1";
       w.open("attrspat", patAttrs);
       for (const name of def.formals.map((formal) => formal.name).sort()) w.empty("attr", { name });
-      w.close("attrspat");
+      w.close();
     } else {
       w.empty("varpat", { name: def.arg ?? "" });
     }
-    w.close("function");
+    w.close();
   }
 }
