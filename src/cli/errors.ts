@@ -41,18 +41,21 @@ export function formatNixError(message: string): string {
   return expandTabs(`error: ${message.replaceAll("\n", "\n       ")}\n`);
 }
 
-/** Nix's logger expands tabs to 8-column stops; do the same so messages read identically. */
+/**
+ * What Nix's logger does to text (filterANSIEscapes): a tab becomes spaces up to the next
+ * multiple of 8 counted from the start of the whole text (not of the line), and CR is dropped.
+ */
 function expandTabs(text: string): string {
   let out = "";
-  let column = 0;
+  let width = 0;
   for (const c of text) {
     if (c === "\t") {
-      const spaces = 8 - (column % 8);
+      const spaces = 8 - (width % 8);
       out += " ".repeat(spaces);
-      column += spaces;
-    } else {
+      width += spaces;
+    } else if (c !== "\r") {
       out += c;
-      column = c === "\n" ? 0 : column + 1;
+      width++;
     }
   }
   return out;
