@@ -43,7 +43,7 @@ export function formatNixError(message: string): string {
 
 /**
  * What Nix's logger does to text (filterANSIEscapes): a tab becomes spaces up to the next
- * multiple of 8 counted from the start of the whole text (not of the line), and CR is dropped.
+ * multiple of 8 counted from the start of the whole text (not of the line); CR and BEL are dropped.
  */
 function expandTabs(text: string): string {
   let out = "";
@@ -53,7 +53,7 @@ function expandTabs(text: string): string {
       const spaces = 8 - (width % 8);
       out += " ".repeat(spaces);
       width += spaces;
-    } else if (c !== "\r") {
+    } else if (c !== "\r" && c !== "\x07") {
       out += c;
       width++;
     }
