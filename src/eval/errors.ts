@@ -48,6 +48,16 @@ export class Abort extends EvalError {
   override name = "Abort";
 }
 
+/** A failed system call (`opening file '/x': No such file or directory`); Nix shows no position. */
+export class SysError extends EvalError {
+  override name = "SysError";
+
+  constructor(message: string) {
+    super(message);
+    this.pos = 0;
+  }
+}
+
 /** A value of the wrong type ("value is a string while a list was expected"). */
 export class NixTypeError extends EvalError {
   override name = "TypeError";

@@ -1,10 +1,11 @@
 // EvalIO over the local file system with a read-only store: importing a path only computes
 // its store path (sha256 of the NAR, "source" path), as `nix-instantiate --eval` does in its
-// default read-only mode. Paths are byte strings, passed to the OS as their bytes.
+// default read-only mode. Paths are byte strings, passed to the OS as their bytes; failures
+// become evaluation errors worded as Nix's (`opening file '/x': No such file or directory`).
 import * as fs from "node:fs";
 import { narHash } from "../nix-compat/nar/writer.ts";
 import { DEFAULT_STORE_DIR, makeFixedOutputPath } from "../nix-compat/store-path.ts";
-import { EvalError } from "./errors.ts";
+import { SysError } from "./errors.ts";
 import type { EvalIO, FileType } from "./io.ts";
 
 function bytes(path: string): Buffer {
@@ -18,6 +19,27 @@ function typeOfStat(stat: { isFile(): boolean; isDirectory(): boolean; isSymboli
   return "unknown";
 }
 
+/** strerror() texts of the errors file access meets. */
+const STRERROR: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  ENOTDIR: "Not a directory",
+  EISDIR: "Is a directory",
+  EACCES: "Permission denied",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+};
+
+/** Runs a file-system call; a failure becomes Nix's "WHAT: strerror" error. */
+function attempt<T>(what: string, action: () => T): T {
+  try {
+    return action();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== "string") throw err;
+    throw new SysError(`${what}: ${STRERROR[code] ?? code}`);
+  }
+}
+
 export class LocalIO implements EvalIO {
   readonly storeDir: string;
 
@@ -25,33 +47,42 @@ export class LocalIO implements EvalIO {
     this.storeDir = storeDir;
   }
 
+  /** Like Nix's pathExists: lstat, so a dangling symlink exists. */
   pathExists(path: string): boolean {
-    return fs.existsSync(bytes(path));
+    try {
+      fs.lstatSync(bytes(path));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   readFile(path: string): string {
-    return fs.readFileSync(bytes(path)).toString("latin1");
+    const fd = attempt(`opening file '${path}'`, () => fs.openSync(bytes(path), "r"));
+    try {
+      return attempt("reading from file", () => fs.readFileSync(fd)).toString("latin1");
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   readDir(path: string): Map<string, FileType> {
     const entries = new Map<string, FileType>();
-    for (const entry of fs.readdirSync(bytes(path), { withFileTypes: true, encoding: "buffer" })) {
-      entries.set(entry.name.toString("latin1"), typeOfStat(entry));
-    }
+    const dirents = attempt(`opening directory '${path}'`, () => fs.readdirSync(bytes(path), { withFileTypes: true, encoding: "buffer" }));
+    for (const entry of dirents) entries.set(entry.name.toString("latin1"), typeOfStat(entry));
     return entries;
   }
 
   fileType(path: string): FileType {
-    return typeOfStat(fs.lstatSync(bytes(path)));
+    return typeOfStat(attempt(`getting status of '${path}'`, () => fs.lstatSync(bytes(path))));
   }
 
   realPath(path: string): string {
-    return fs.realpathSync(bytes(path), { encoding: "buffer" }).toString("latin1");
+    return attempt(`getting status of '${path}'`, () => fs.realpathSync(bytes(path), { encoding: "buffer" })).toString("latin1");
   }
 
   importPath(path: string, name: string): string {
-    if (!this.pathExists(path)) throw new EvalError(`getting status of '${path}': No such file or directory`);
-    const { hash } = narHash(bytes(path));
+    const { hash } = attempt(`getting status of '${path}'`, () => narHash(bytes(path)));
     return makeFixedOutputPath(name, "recursive", hash, { storeDir: this.storeDir }).toAbsolute(this.storeDir);
   }
 }

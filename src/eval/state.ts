@@ -1,6 +1,8 @@
 // EvalState: one evaluation's world — the outside (EvalIO), settings, the global scope with
 // the builtins, and the caches (files already evaluated, paths already copied to the store).
 // Builtins receive it as their first argument; `import` comes back here to load files.
+import { writeSync } from "node:fs";
+import { bytesToUtf8, utf8ToBytes } from "../nix-compat/byte-string.ts";
 import { coreBuiltins } from "./builtins/index.ts";
 import type { Builtin } from "./builtins/registry.ts";
 import { Compiler } from "./compiler/compiler.ts";
@@ -34,6 +36,10 @@ export interface EvalOptions {
   currentSystem?: string;
   /** For `~/…` path literals. */
   homeDir?: string;
+  /** Where `builtins.trace` messages go (a line each, a byte string); default stderr. */
+  log?: (line: string) => void;
+  /** For `builtins.getEnv`; default this process's environment. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Builtins beyond the core (derivation, fetchers…), added to the global scope. */
   extraBuiltins?: readonly Builtin[];
 }
@@ -43,6 +49,9 @@ export class EvalState {
   readonly searchPath: readonly SearchPathEntry[];
   readonly showTrace: boolean;
   readonly currentSystem: string;
+  /** Writes a diagnostic line (`trace: …`), in order with everything else on stderr. */
+  readonly log: (line: string) => void;
+  private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly homeDir: string | undefined;
   private readonly compiler: Compiler;
   private readonly globalNames: string[];
@@ -62,6 +71,8 @@ export class EvalState {
     this.showTrace = options.showTrace ?? false;
     this.currentSystem = options.currentSystem ?? "x86_64-linux";
     this.homeDir = options.homeDir;
+    this.log = options.log ?? ((line) => writeSync(2, Buffer.from(`${line}\n`, "latin1")));
+    this.env = options.env ?? process.env;
     this.compiler = new Compiler(this);
     const { names, values, builtins } = this.createGlobals([...coreBuiltins, ...(options.extraBuiltins ?? [])]);
     this.globalNames = names;
@@ -186,6 +197,12 @@ export class EvalState {
     // Nix's built-in files (<nix/fetchurl.nix>), which EvalIO provides.
     if (name.startsWith("nix/")) return `/__corepkgs__/${name.slice(4)}`;
     return undefined;
+  }
+
+  /** An environment variable's value as bytes, or "" (`builtins.getEnv`). */
+  getEnv(name: string): string {
+    const value = this.env[bytesToUtf8(name)];
+    return value === undefined ? "" : utf8ToBytes(value);
   }
 
   /** Copies a source path to the store (once) and returns the store path. */

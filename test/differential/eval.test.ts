@@ -181,6 +181,15 @@ const LANGUAGE = [
   "builtins.functionArgs ({ a, b ? 1 }: a)",
   "builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } { a = 2; b = 3; } ]",
   "builtins.intersectAttrs { a = 1; } { a = 2; b = 3; }",
+  "[ (builtins.bitAnd 12 10) (builtins.bitOr 12 10) (builtins.bitXor 12 10) (builtins.bitAnd (0 - 1) 9223372036854775807) ]",
+  "[ (builtins.floor 2.5) (builtins.ceil 2.5) (builtins.floor (0.0 - 2.5)) (builtins.ceil 1.0e30) (builtins.floor 3) ]",
+  "builtins.genericClosure { startSet = [ { key = 5; } ]; operator = item: [ { key = if item.key / 2 * 2 == item.key then item.key / 2 else 3 * item.key + 1; } ]; }",
+  'builtins.genericClosure { startSet = [ { key = 1; } { key = "a"; } ]; operator = x: [ ]; }',
+  "builtins.genericClosure { startSet = [ { key = 1; } { key = 1.0; } { key = 0; } ]; operator = x: [ ]; }",
+  'builtins.addErrorContext "ctx" (throw "x")',
+  '[ (builtins.getEnv "HOME") (builtins.getEnv "TVIX_SURELY_UNSET") (builtins.toPath "/a/../b") (builtins.pathExists /nonexistent) (builtins.pathExists ./.) ]',
+  "builtins.readFile /nonexistent",
+  "builtins.readDir /nonexistent",
 ];
 
 /** Printing without --strict shows what is evaluated already: <CODE> for thunks. */
@@ -240,6 +249,7 @@ describe("evaluation against nix-instantiate --eval", () => {
     writeFileSync(join(dir, "f.nix"), "{ p = ./x; q = __curPos; r = import ./g.nix; }");
     writeFileSync(join(dir, "g.nix"), "{ s = 1; }");
     check(`import ${join(dir, "f.nix")}`);
+    check(`[ (builtins.readFile ${join(dir, "g.nix")}) (builtins.hashFile "sha256" ${join(dir, "g.nix")}) (builtins.readDir ${dir}) ]`);
   });
   it("random expressions from the parser's generator", () => {
     const generator = new ExpressionGenerator(new SeededRandom(2024));

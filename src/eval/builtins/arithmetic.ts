@@ -3,7 +3,7 @@
 import { forceFloat, forceInt } from "../runtime/force.ts";
 import { lessThan } from "../runtime/compare.ts";
 import { NixFloat } from "../value/float.ts";
-import { intAdd, intDiv, intMul, intSub, type NixInt } from "../value/int.ts";
+import { intAdd, intDiv, intMul, intSub, type NixInt, normalizeInt } from "../value/int.ts";
 import { EvalError } from "../errors.ts";
 import { force } from "../value/thunk.ts";
 import type { Value } from "../value/value.ts";
@@ -19,6 +19,16 @@ function arithmetic(name: string, onInts: (a: NixInt, b: NixInt) => NixInt, onFl
   });
 }
 
+function bitwise(name: string, op: (a: bigint, b: bigint) => bigint): Builtin {
+  return builtin(name, 2, (_state, a, b) => normalizeInt(op(BigInt(forceInt(a)), BigInt(forceInt(b)))));
+}
+
+/** C++'s conversion of a double to int64 on x86: out of range (or NaN) gives INT64_MIN. */
+function floatToInt(x: number): NixInt {
+  if (!(x >= -(2 ** 63) && x < 2 ** 63)) return -(2n ** 63n);
+  return normalizeInt(BigInt(x));
+}
+
 export const arithmeticBuiltins: Builtin[] = [
   arithmetic("__add", intAdd, (a, b) => a + b),
   arithmetic("__sub", intSub, (a, b) => a - b),
@@ -31,6 +41,11 @@ export const arithmeticBuiltins: Builtin[] = [
     if (fa instanceof NixFloat || fb instanceof NixFloat) return new NixFloat(forceFloat(fa) / forceFloat(fb));
     return intDiv(forceInt(fa), forceInt(fb));
   }),
+  bitwise("__bitAnd", (a, b) => a & b),
+  bitwise("__bitOr", (a, b) => a | b),
+  bitwise("__bitXor", (a, b) => a ^ b),
+  builtin("__ceil", 1, (_state, x) => floatToInt(Math.ceil(forceFloat(x)))),
+  builtin("__floor", 1, (_state, x) => floatToInt(Math.floor(forceFloat(x)))),
   builtin("__lessThan", 2, (_state, a, b) => {
     const fa = force(a);
     const fb = force(b);

@@ -1,9 +1,11 @@
-// Errors and evaluation order: throw, abort, tryEval, seq, deepSeq.
-import { Abort, isCatchable, ThrownError } from "../errors.ts";
+// Errors, tracing and evaluation order: throw, abort, tryEval, trace, addErrorContext, seq,
+// deepSeq.
+import { Abort, EvalError, isCatchable, ThrownError } from "../errors.ts";
+import { printValue } from "../print/value.ts";
 import { coerceToString, INTERPOLATION } from "../runtime/coerce.ts";
 import { forceDeep } from "../runtime/deep-force.ts";
 import { NixAttrs } from "../value/attrs.ts";
-import { stringText } from "../value/string.ts";
+import { ContextString, stringText } from "../value/string.ts";
 import { force, forcingHeight, resetForcing } from "../value/thunk.ts";
 import { callDepth, resetCallDepth } from "../runtime/call-stack.ts";
 import { builtin, type Builtin } from "./registry.ts";
@@ -28,6 +30,19 @@ export const controlBuiltins: Builtin[] = [
       resetCallDepth(calls);
       resetForcing(thunks);
       return NixAttrs.of({ success: false, value: false });
+    }
+  }),
+  builtin("__trace", 2, (state, message, value) => {
+    const m = force(message);
+    state.log(`trace: ${typeof m === "string" ? m : m instanceof ContextString ? m.s : printValue(m)}`);
+    return force(value);
+  }),
+  builtin("__addErrorContext", 2, (state, context, value) => {
+    try {
+      return force(value);
+    } catch (err) {
+      if (err instanceof EvalError) err.addTrace(0, stringText(coerceToString(state, context, INTERPOLATION)));
+      throw err;
     }
   }),
   builtin("__seq", 2, (_state, a, b) => {

@@ -5,16 +5,22 @@ import { coerceToString } from "../runtime/coerce.ts";
 import { forceAttrs, forceList, forceStringNoContext } from "../runtime/force.ts";
 import type { EvalState, SearchPathEntry } from "../state.ts";
 import { NixPath } from "../value/path.ts";
-import { stringText } from "../value/string.ts";
+import { type NixString, stringText } from "../value/string.ts";
 import type { Value } from "../value/value.ts";
 import { requireAttr } from "./attrs.ts";
 import { builtin, type Builtin } from "./registry.ts";
 
-/** The absolute path a value stands for (Nix's coerceToPath). */
-export function coerceToPath(state: EvalState, v: Value): string {
-  const path = stringText(coerceToString(state, v, { coerceMore: false, copyToStore: false }));
+/** The absolute path a value stands for, with its context (Nix's coerceToPath). */
+export function coerceToPathString(state: EvalState, v: Value): NixString {
+  const s = coerceToString(state, v, { coerceMore: false, copyToStore: false });
+  const path = stringText(s);
   if (!path.startsWith("/")) throw new EvalError(`string '${path}' doesn't represent an absolute path`);
-  return path;
+  return s;
+}
+
+/** The absolute path a value stands for. */
+export function coerceToPath(state: EvalState, v: Value): string {
+  return stringText(coerceToPathString(state, v));
 }
 
 export const importBuiltins: Builtin[] = [

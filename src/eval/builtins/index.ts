@@ -6,6 +6,8 @@ import { attrsBuiltins } from "./attrs.ts";
 import { constantBuiltins } from "./constants.ts";
 import { contextBuiltins } from "./context.ts";
 import { controlBuiltins } from "./control.ts";
+import { environmentBuiltins } from "./environment.ts";
+import { fileBuiltins } from "./files.ts";
 import { hashingBuiltins } from "./hashing.ts";
 import { importBuiltins } from "./import.ts";
 import { jsonBuiltins } from "./json.ts";
@@ -36,4 +38,6 @@ export const coreBuiltins: readonly Builtin[] = [
   ...xmlBuiltins,
   ...controlBuiltins,
   ...importBuiltins,
+  ...fileBuiltins,
+  ...environmentBuiltins,
 ];

@@ -3,8 +3,9 @@ import { EvalError } from "../errors.ts";
 import { call, call2, lazyCall } from "../runtime/call.ts";
 import { cellsEqual } from "../runtime/equality.ts";
 import { lessThan } from "../runtime/compare.ts";
-import { forceBool, forceFunction, forceInt, forceList, forceStringNoContext } from "../runtime/force.ts";
+import { forceAttrs, forceBool, forceFunction, forceInt, forceList, forceStringNoContext } from "../runtime/force.ts";
 import { NixAttrs } from "../value/attrs.ts";
+import { requireAttr } from "./attrs.ts";
 import { PrimOp } from "../value/function.ts";
 import type { NixInt } from "../value/int.ts";
 import { force } from "../value/thunk.ts";
@@ -95,6 +96,37 @@ export const listBuiltins: Builtin[] = [
       else groups.set(name, [elem]);
     }
     return NixAttrs.fromEntries([...groups.keys()], [...groups.values()]);
+  }),
+  builtin("__genericClosure", 1, (_state, args) => {
+    const attrs = forceAttrs(args);
+    const work: Value[] = forceList(attrs.values[requireAttr(attrs, "startSet", "genericClosure")]).slice();
+    const operator = attrs.values[requireAttr(attrs, "operator", "genericClosure")];
+    force(operator);
+    const result: Value[] = [];
+    // The keys seen so far, sorted by Nix's `<` (so incomparable keys fail as in Nix).
+    const done: ForcedValue[] = [];
+    for (let next = 0; next < work.length; next++) {
+      const elem = work[next];
+      const key = forceAttrs(elem).get("key");
+      if (key === undefined) throw new EvalError("attribute 'key' required");
+      const k = force(key);
+      // Comparing as std::set does: the new key on the left first.
+      let lo = 0;
+      let hi = done.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (lessThan(k, done[mid])) hi = mid;
+        else lo = mid + 1;
+      }
+      if (lo > 0 && !lessThan(done[lo - 1], k)) continue;
+      done.splice(lo, 0, k);
+      result.push(elem);
+      for (const produced of forceList(call(operator, elem))) {
+        force(produced);
+        work.push(produced);
+      }
+    }
+    return result;
   }),
   builtin("__sort", 2, (_state, fn, list) => {
     const comparator = forceFunction(fn);
