@@ -159,6 +159,18 @@ export class EvalState {
   /** `scopedImport scope path`: the file sees the attributes of `scope` as variables. */
   evalFileWithScope(path: string, scope: NixAttrs): ForcedValue {
     const resolved = this.resolveExprPath(path);
+    return this.compileWithScope(addSource(resolved, this.io.readFile(resolved)), scope)();
+  }
+
+  /**
+   * Parses and compiles Nix text (a repl line) that sees the attributes of `scope` as
+   * variables; syntax errors are thrown now, the returned function evaluates it.
+   */
+  compileTextWithScope(text: string, baseDir: string, scope: NixAttrs): () => ForcedValue {
+    return this.compileWithScope(addSource(null, text), scope, baseDir);
+  }
+
+  private compileWithScope(source: Source, scope: NixAttrs, baseDir?: string): () => ForcedValue {
     // One scope holding both, the scope's names hiding the globals, resolves as Nix's two do.
     const names = scope.names.slice();
     const values = scope.values.slice();
@@ -168,8 +180,18 @@ export class EvalState {
       names.push(name);
       values.push(this.globalValues[i]);
     });
-    const expr = this.parse(addSource(resolved, this.io.readFile(resolved)), names);
-    return this.compiler.compile(expr, CompileScope.global(values))([null, ...values]);
+    const code = this.compiler.compile(this.parse(source, names, baseDir), CompileScope.global(values));
+    return () => code([null, ...values]);
+  }
+
+  /** Forgets the files evaluated so far, so that they are read again (the repl's :load and :reload). */
+  resetFileCache(): void {
+    this.fileCache.clear();
+  }
+
+  /** The names in scope everywhere, builtins and constants (the repl completes them). */
+  get globalVariables(): readonly string[] {
+    return this.globalNames;
   }
 
   /** Nix's resolveExprPath: symlinks resolved, a directory stands for its default.nix. */
