@@ -20,19 +20,12 @@ import { force } from "./value/thunk.ts";
 import type { Value } from "./value/value.ts";
 import { utf8ToBytes } from "../nix-compat/byte-string.ts";
 
-export interface EvalRequest {
-  /** Files, or with `expressions` the texts of `-E`. */
-  inputs: string[];
-  expressions: boolean;
-  attrPaths: string[];
+/** What an evaluation is set up from: the options `tvix eval` and `tvix repl` share. */
+export interface EvalSetup {
   /** `--arg name expr` (kind "expr") and `--argstr name value` (kind "string"). */
   autoArgs: { name: string; kind: "expr" | "string"; value: string }[];
   /** `-I` values, in order. */
   include: string[];
-  strict: boolean;
-  output: "plain" | "json" | "xml";
-  /** XML only: with source positions (off with --no-location). */
-  location: boolean;
   showTrace: boolean;
   cwd: string;
   /** $NIX_PATH. */
@@ -45,6 +38,17 @@ export interface EvalRequest {
    * pure core (src/glue/eval-world.ts); without one, evaluation is pure and read-only.
    */
   world?: string;
+}
+
+export interface EvalRequest extends EvalSetup {
+  /** Files, or with `expressions` the texts of `-E`. */
+  inputs: string[];
+  expressions: boolean;
+  attrPaths: string[];
+  strict: boolean;
+  output: "plain" | "json" | "xml";
+  /** XML only: with source positions (off with --no-location). */
+  location: boolean;
 }
 
 /** What glue code adds to an evaluation: the outside world and store-aware builtins. */
@@ -66,20 +70,9 @@ const bytes = utf8ToBytes;
 export function instantiateEval(request: EvalRequest, world?: EvalWorld): EvalResult {
   let stdout = "";
   try {
-    const state = new EvalState({
-      io: world?.io ?? new LocalIO(),
-      extraBuiltins: world?.extraBuiltins,
-      searchPath: [...request.include, ...splitNixPath(request.nixPath ?? "")].map((s) => parseSearchPathEntry(bytes(s))),
-      showTrace: request.showTrace,
-      homeDir: request.homeDir,
-    });
+    const state = createEvalState(request, world);
     const cwd = bytes(request.cwd);
-    // A later --arg for the same name wins.
-    const args = new Map<string, Value>();
-    for (const arg of request.autoArgs) {
-      args.set(bytes(arg.name), arg.kind === "string" ? bytes(arg.value) : new Thunk(() => state.evalText(bytes(arg.value), cwd), null));
-    }
-    const autoArgs = NixAttrs.fromEntries([...args.keys()], [...args.values()]);
+    const autoArgs = evalAutoArgs(state, request);
     const inputs = request.inputs.length > 0 || request.expressions ? request.inputs : ["./default.nix"];
     for (const input of inputs) {
       const root = request.expressions ? state.evalText(bytes(input), cwd) : state.evalFile(fileArg(state, bytes(input), cwd));
@@ -114,8 +107,29 @@ export function instantiateEval(request: EvalRequest, world?: EvalWorld): EvalRe
   }
 }
 
+export function createEvalState(setup: EvalSetup, world?: EvalWorld, log?: (line: string) => void): EvalState {
+  return new EvalState({
+    io: world?.io ?? new LocalIO(),
+    extraBuiltins: world?.extraBuiltins,
+    searchPath: [...setup.include, ...splitNixPath(setup.nixPath ?? "")].map((s) => parseSearchPathEntry(bytes(s))),
+    showTrace: setup.showTrace,
+    homeDir: setup.homeDir,
+    log,
+  });
+}
+
+/** The `--arg`/`--argstr` values as a set (`--arg` expressions evaluated lazily); a later one for the same name wins. */
+export function evalAutoArgs(state: EvalState, setup: EvalSetup): NixAttrs {
+  const cwd = bytes(setup.cwd);
+  const args = new Map<string, Value>();
+  for (const arg of setup.autoArgs) {
+    args.set(bytes(arg.name), arg.kind === "string" ? bytes(arg.value) : new Thunk(() => state.evalText(bytes(arg.value), cwd), null));
+  }
+  return NixAttrs.fromEntries([...args.keys()], [...args.values()]);
+}
+
 /** A file argument: `<nixpkgs>` is looked up in the search path, anything else is relative to the working directory. */
-function fileArg(state: EvalState, arg: string, cwd: string): string {
+export function fileArg(state: EvalState, arg: string, cwd: string): string {
   if (arg.length > 2 && arg.startsWith("<") && arg.endsWith(">")) {
     const found = state.findFile(state.searchPath, arg.slice(1, -1));
     if (found === undefined) throw new EvalError(`file '${arg.slice(1, -1)}' was not found in the Nix search path (add it using $NIX_PATH or -I)`);

@@ -1,10 +1,10 @@
-// The glue side of `tvix eval`: the evaluation worker loads this module (EvalRequest.world)
+// The glue side of `tvix eval` and `tvix repl`: the evaluation worker loads this module (EvalSetup.world)
 // and evaluates with the store-aware builtins and EvalIO it returns.
-import type { EvalRequest, EvalWorld } from "../eval/instantiate.ts";
+import type { EvalSetup, EvalWorld } from "../eval/instantiate.ts";
 import { utf8ToBytes } from "../nix-compat/byte-string.ts";
 import { createGlue } from "./glue.ts";
 
-export function createEvalWorld(request: EvalRequest): EvalWorld {
+export function createEvalWorld(request: EvalSetup): EvalWorld {
   const glue = createGlue({ experimentalFeatures: request.experimentalFeatures?.map(utf8ToBytes) });
   return { io: glue.io, extraBuiltins: glue.builtins };
 }
