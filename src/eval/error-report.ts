@@ -2,7 +2,7 @@
 // position with the surrounding source lines and a caret, and with --show-trace the trace
 // frames, outermost first.
 import { utf8ToBytes } from "../nix-compat/byte-string.ts";
-import type { EvalError } from "./errors.ts";
+import { EvalError } from "./errors.ts";
 import { locate, type Pos } from "./position.ts";
 
 // The report is a byte string like the messages in it; these are the UTF-8 bytes of Nix's text.
@@ -37,4 +37,14 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
   const text = lines.map((line, i) => (i === 0 ? `error: ${line}` : `       ${line}`).trimEnd()).join("\n");
   const hint = !showTrace && err.trace.length > 0 ? "\n(use '--show-trace' to show detailed location information)" : "";
   return `${text}${hint}\n`;
+}
+
+/**
+ * The report of what ended an evaluation: an evaluation error, or the stack overflowing (an
+ * infinite or too deep recursion). Undefined for anything else, which is a bug of ours.
+ */
+export function formatEvalFailure(err: unknown, showTrace: boolean): string | undefined {
+  if (err instanceof EvalError) return formatEvalError(err, showTrace);
+  if (err instanceof RangeError && /call stack/.test(err.message)) return "error: stack overflow (possible infinite recursion)\n";
+  return undefined;
 }

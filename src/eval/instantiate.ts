@@ -3,7 +3,7 @@
 // JSON or XML — with Nix 2.8's output byte for byte. It runs inside the evaluation worker.
 import { resolve } from "node:path";
 import { autoCallFunction, findAlongAttrPath } from "./auto-call.ts";
-import { formatEvalError } from "./error-report.ts";
+import { formatEvalFailure } from "./error-report.ts";
 import { EvalError } from "./errors.ts";
 import type { Builtin } from "./builtins/registry.ts";
 import type { EvalIO } from "./io.ts";
@@ -99,11 +99,9 @@ export function instantiateEval(request: EvalRequest, world?: EvalWorld): EvalRe
     }
     return { stdout, stderr: "", exitCode: 0 };
   } catch (err) {
-    if (err instanceof EvalError) return { stdout, stderr: formatEvalError(err, request.showTrace), exitCode: 1 };
-    if (err instanceof RangeError && /call stack/.test(err.message)) {
-      return { stdout, stderr: "error: stack overflow (possible infinite recursion)\n", exitCode: 1 };
-    }
-    throw err;
+    const report = formatEvalFailure(err, request.showTrace);
+    if (report === undefined) throw err;
+    return { stdout, stderr: report, exitCode: 1 };
   }
 }
 
