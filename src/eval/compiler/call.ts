@@ -24,16 +24,18 @@ class CompiledLambda implements LambdaDef {
   readonly arg: string | null;
   readonly formals: readonly CompiledFormal[] | null;
   readonly ellipsis: boolean;
-  private readonly body: Code;
+  /** Compiled on the first call (most functions of a large file are never called). */
+  private body: Code | null = null;
+  private readonly compileBody: () => Code;
   private readonly showTrace: boolean;
 
-  constructor(e: LambdaExpr, formals: CompiledFormal[] | null, body: Code, showTrace: boolean) {
+  constructor(e: LambdaExpr, formals: CompiledFormal[] | null, compileBody: () => Code, showTrace: boolean) {
     this.name = e.name ?? null;
     this.pos = e.start;
     this.arg = e.arg ?? null;
     this.formals = formals;
     this.ellipsis = e.formals?.ellipsis ?? false;
-    this.body = body;
+    this.compileBody = compileBody;
     this.showTrace = showTrace;
   }
 
@@ -62,9 +64,10 @@ class CompiledLambda implements LambdaDef {
       }
       if (!this.ellipsis && used !== attrs.size) throw this.unexpectedArgument(attrs.names);
     }
-    if (!this.showTrace) return this.body(env);
+    const body = (this.body ??= this.compileBody());
+    if (!this.showTrace) return body(env);
     try {
-      return this.body(env);
+      return body(env);
     } catch (err) {
       if (err instanceof EvalError) err.addTrace(this.pos, `while evaluating ${this.name === null ? "anonymous lambda" : `'${this.name}'`}`);
       throw err;
@@ -96,7 +99,7 @@ export function compileLambda(compiler: Compiler, e: LambdaExpr, scope: CompileS
   const formals = e.formals
     ? e.formals.entries.map((f) => ({ name: f.name, hasDefault: f.default !== undefined, pos: f.pos, default: f.default ? compiler.lazy(f.default, inner) : null }))
     : null;
-  const def = new CompiledLambda(e, formals, compiler.compile(e.body, inner), compiler.state.showTrace);
+  const def = new CompiledLambda(e, formals, () => compiler.compile(e.body, inner), compiler.state.showTrace);
   return (env) => new Lambda(def, env);
 }
 

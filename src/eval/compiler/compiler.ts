@@ -139,8 +139,10 @@ export class Compiler {
       case "Var":
         return this.lazyVar(e, scope);
       default: {
-        const code = this.compile(e, scope);
-        return (env) => new Thunk(code, env);
+        // Compiled when first forced: most of a big file (all-packages.nix) is never evaluated.
+        let code: Code | null = null;
+        const run = (env: Env) => (code ??= this.compile(e, scope))(env);
+        return (env) => new Thunk(run, env);
       }
     }
   }

@@ -16,7 +16,9 @@ const SCAN_LIMIT = 8;
 export class Shape {
   /** Sorted, without duplicates. */
   readonly names: readonly string[];
+  /** Name → index, built once a shape has been searched often enough to pay for it. */
   private index: Map<string, number> | null = null;
+  private lookups = 0;
 
   constructor(sortedNames: readonly string[]) {
     this.names = sortedNames;
@@ -31,12 +33,28 @@ export class Shape {
       for (let i = 0; i < names.length; i++) if (names[i] === name) return i;
       return -1;
     }
-    if (this.index === null) {
+    if (this.index !== null) return this.index.get(name) ?? -1;
+    // Binary search, as Nix does, until hashing has become worth its setup cost.
+    if (++this.lookups * 16 > names.length) {
       this.index = new Map();
       for (let i = 0; i < names.length; i++) this.index.set(names[i], i);
+      return this.index.get(name) ?? -1;
     }
-    return this.index.get(name) ?? -1;
+    const i = lowerBound(names, name);
+    return names[i] === name ? i : -1;
   }
+}
+
+/** The first index whose name is not less than `name`. */
+function lowerBound(names: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (names[mid] < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export class NixAttrs {
@@ -107,39 +125,80 @@ export class NixAttrs {
   update(other: NixAttrs): NixAttrs {
     if (other.size === 0) return this;
     if (this.size === 0) return other;
+    if (other.size * 8 < this.size) return this.updateFew(other);
     const a = this.shape.names;
     const b = other.shape.names;
-    const names: string[] = [];
-    const values: Value[] = [];
-    const positions: Pos[] = [];
+    const capacity = a.length + b.length;
+    const names: string[] = new Array(capacity);
+    const values: Value[] = new Array(capacity);
+    const positions: Pos[] = new Array(capacity);
     let i = 0;
     let j = 0;
+    let k = 0;
     while (i < a.length && j < b.length) {
-      if (a[i] === b[j]) {
-        i++;
-        names.push(b[j]);
-        values.push(other.values[j]);
-        positions.push(other.posAt(j++));
-      } else if (a[i] < b[j]) {
-        names.push(a[i]);
-        values.push(this.values[i]);
-        positions.push(this.posAt(i++));
+      const x = a[i];
+      const y = b[j];
+      if (x < y) {
+        names[k] = x;
+        values[k] = this.values[i];
+        positions[k++] = this.posAt(i++);
       } else {
-        names.push(b[j]);
-        values.push(other.values[j]);
-        positions.push(other.posAt(j++));
+        if (x === y) i++;
+        names[k] = y;
+        values[k] = other.values[j];
+        positions[k++] = other.posAt(j++);
       }
     }
-    for (; i < a.length; i++) {
-      names.push(a[i]);
-      values.push(this.values[i]);
-      positions.push(this.posAt(i));
+    for (; i < a.length; i++, k++) {
+      names[k] = a[i];
+      values[k] = this.values[i];
+      positions[k] = this.posAt(i);
     }
-    for (; j < b.length; j++) {
-      names.push(b[j]);
-      values.push(other.values[j]);
-      positions.push(other.posAt(j));
+    for (; j < b.length; j++, k++) {
+      names[k] = b[j];
+      values[k] = other.values[j];
+      positions[k] = other.posAt(j);
     }
-    return new NixAttrs(names.length === a.length ? this.shape : new Shape(names), values, this.positions === null && other.positions === null ? null : positions);
+    names.length = values.length = positions.length = k;
+    const shape = k === a.length ? this.shape : new Shape(names);
+    return new NixAttrs(shape, values, this.positions === null && other.positions === null ? null : positions);
+  }
+
+  /**
+   * `big // small`: the common case in nixpkgs. Finds small's names by binary search; when
+   * small only replaces attributes, the shape stays the same.
+   */
+  private updateFew(other: NixAttrs): NixAttrs {
+    const a = this.shape.names;
+    const b = other.shape.names;
+    const at = b.map((name) => lowerBound(a, name));
+    const withPositions = this.positions !== null || other.positions !== null;
+    let added = 0;
+    for (let j = 0; j < b.length; j++) if (a[at[j]] !== b[j]) added++;
+    if (added === 0) {
+      const values = this.values.slice();
+      const positions = this.positions !== null ? this.positions.slice() : withPositions ? new Array<Pos>(a.length).fill(0) : null;
+      for (let j = 0; j < b.length; j++) {
+        values[at[j]] = other.values[j];
+        if (positions !== null) positions[at[j]] = other.posAt(j);
+      }
+      return new NixAttrs(this.shape, values, positions);
+    }
+    // Native slices and concat copy the long runs of `this` in bulk.
+    const ownPositions = this.positions ?? new Array<Pos>(a.length).fill(0);
+    const nameParts: (readonly string[])[] = [];
+    const valueParts: (readonly Value[])[] = [];
+    const positionParts: (readonly Pos[])[] = [];
+    let from = 0;
+    for (let j = 0; j < b.length; j++) {
+      nameParts.push(a.slice(from, at[j]), [b[j]]);
+      valueParts.push(this.values.slice(from, at[j]), [other.values[j]]);
+      positionParts.push(ownPositions.slice(from, at[j]), [other.posAt(j)]);
+      from = a[at[j]] === b[j] ? at[j] + 1 : at[j];
+    }
+    const names = a.slice(from, from).concat(...nameParts, a.slice(from));
+    const values = this.values.slice(from, from).concat(...valueParts, this.values.slice(from));
+    const positions = ownPositions.slice(from, from).concat(...positionParts, ownPositions.slice(from));
+    return new NixAttrs(new Shape(names), values, withPositions ? positions : null);
   }
 }
