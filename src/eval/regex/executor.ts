@@ -43,6 +43,8 @@ export class Regex {
   private readonly tables: readonly (Uint8Array | null)[];
   /** Groups including group 0. */
   readonly groupCount: number;
+  /** The bytes a match can start with, or null if a match can be empty (then any position may match). */
+  private readonly firstBytes: Uint8Array | null;
 
   // Scratch state of one run, reused: matching never re-enters evaluation.
   private readonly repeatPos: Int32Array;
@@ -73,6 +75,42 @@ export class Regex {
     this.currentMatched = new Uint8Array(nfa.groupCount);
     this.best = new Int32Array(2 * nfa.groupCount);
     this.bestMatched = new Uint8Array(nfa.groupCount);
+    this.firstBytes = this.computeFirstBytes();
+  }
+
+  /** Follows every transition that consumes nothing from the start state. */
+  private computeFirstBytes(): Uint8Array | null {
+    const first = new Uint8Array(256);
+    const seen = new Uint8Array(this.op.length);
+    const pending = [0];
+    while (pending.length > 0) {
+      const s = pending.pop() as number;
+      if (seen[s]) continue;
+      seen[s] = 1;
+      switch (this.op[s]) {
+        case Op.Accept:
+          return null;
+        case Op.Match: {
+          const b = this.byte[s];
+          if (b >= 0) first[b] = 1;
+          else if (b === ANY_BUT_NUL) first.fill(1, 1);
+          else (this.tables[s] as Uint8Array).forEach((on, c) => (first[c] |= on));
+          break;
+        }
+        case Op.Alternative:
+        case Op.Repeat:
+          pending.push(this.next[s], this.alt[s]);
+          break;
+        default:
+          pending.push(this.next[s]);
+      }
+    }
+    return first;
+  }
+
+  /** Whether a match could start at `pos` (a cheap test that saves running the matcher). */
+  private mayStartAt(pos: number): boolean {
+    return this.firstBytes === null || (pos < this.input.length && this.firstBytes[this.input.charCodeAt(pos)] === 1);
   }
 
   /** std::regex_match: the whole input must match. */
@@ -112,12 +150,12 @@ export class Regex {
   private search(from: number, flags: number): MatchPositions | null {
     this.flags = flags;
     this.begin = from;
-    if (this.run(false)) return this.result();
+    if (this.mayStartAt(from) && this.run(false)) return this.result();
     if (flags & CONTINUOUS) return null;
     this.flags |= PREV_AVAIL;
     while (this.begin < this.input.length) {
       this.begin++;
-      if (this.run(false)) return this.result();
+      if (this.mayStartAt(this.begin) && this.run(false)) return this.result();
     }
     return null;
   }
