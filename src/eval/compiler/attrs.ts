@@ -7,7 +7,7 @@ import { EvalError } from "../errors.ts";
 import { type Pos, showPos } from "../position.ts";
 import { forceAttrs, forceStringNoContext } from "../runtime/force.ts";
 import type { AttrsExpr, DynamicAttrDef, LetExpr } from "../syntax/ast.ts";
-import { NixAttrs, Shape } from "../value/attrs.ts";
+import { internName, NixAttrs, Shape } from "../value/attrs.ts";
 import { force, Thunk } from "../value/thunk.ts";
 import type { Value } from "../value/value.ts";
 import type { Compiler } from "./compiler.ts";
@@ -52,7 +52,7 @@ function sortedOrder(names: readonly string[]): number[] {
 export function compileAttrs(compiler: Compiler, e: AttrsExpr, scope: CompileScope): Code {
   const pos = e.pos;
   const order = sortedOrder(e.attrs.map((def) => def.name));
-  const shape = new Shape(order.map((i) => e.attrs[i].name));
+  const shape = new Shape(order.map((i) => internName(e.attrs[i].name)));
   const positions = order.map((i) => e.attrs[i].pos);
   const size = order.length;
   if (!e.rec) {

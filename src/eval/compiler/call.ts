@@ -7,6 +7,7 @@ import { call, call2, callMany } from "../runtime/call.ts";
 import { enterCall, leaveCall } from "../runtime/call-stack.ts";
 import { forceAttrs } from "../runtime/force.ts";
 import type { CallExpr, Expr, LambdaExpr } from "../syntax/ast.ts";
+import { internName } from "../value/attrs.ts";
 import { type Formal, Lambda, type LambdaDef, PrimOp } from "../value/function.ts";
 import type { ForcedValue, Value } from "../value/value.ts";
 import type { Compiler } from "./compiler.ts";
@@ -97,7 +98,7 @@ class CompiledLambda implements LambdaDef {
 export function compileLambda(compiler: Compiler, e: LambdaExpr, scope: CompileScope): Code {
   const inner = scope.plain();
   const formals = e.formals
-    ? e.formals.entries.map((f) => ({ name: f.name, hasDefault: f.default !== undefined, pos: f.pos, default: f.default ? compiler.lazy(f.default, inner) : null }))
+    ? e.formals.entries.map((f) => ({ name: internName(f.name), hasDefault: f.default !== undefined, pos: f.pos, default: f.default ? compiler.lazy(f.default, inner) : null }))
     : null;
   const def = new CompiledLambda(e, formals, () => compiler.compile(e.body, inner), compiler.state.showTrace);
   return (env) => new Lambda(def, env);

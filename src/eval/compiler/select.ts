@@ -4,7 +4,7 @@ import type { Pos } from "../position.ts";
 import { forceStringNoContext, typeError } from "../runtime/force.ts";
 import type { AttrName, HasAttrExpr, SelectExpr } from "../syntax/ast.ts";
 import { showAttrPath } from "../syntax/show.ts";
-import { NixAttrs } from "../value/attrs.ts";
+import { internName, NixAttrs } from "../value/attrs.ts";
 import { force } from "../value/thunk.ts";
 import type { ForcedValue } from "../value/value.ts";
 import type { Compiler } from "./compiler.ts";
@@ -14,7 +14,7 @@ import type { CompileScope } from "./scope.ts";
 type CompiledName = string | Code;
 
 function compileNames(compiler: Compiler, path: readonly AttrName[], scope: CompileScope): CompiledName[] {
-  return path.map((name) => (typeof name === "string" ? name : compiler.compile(name, scope)));
+  return path.map((name) => (typeof name === "string" ? internName(name) : compiler.compile(name, scope)));
 }
 
 function nameOf(name: CompiledName, env: Env): string {

@@ -10,6 +10,20 @@
 import type { Pos } from "../position.ts";
 import type { Value } from "./value.ts";
 
+const interned = new Map<string, string>();
+
+/**
+ * One shared string object per attribute name, for the names written in source code (the
+ * compiler interns them). Parsed names are slices of the source text; equal interned names
+ * are the same object, so the comparisons of lookups and `//` merges stop at the pointer.
+ */
+export function internName(name: string): string {
+  const known = interned.get(name);
+  if (known !== undefined) return known;
+  interned.set(name, name);
+  return name;
+}
+
 /** Up to this many names, scanning beats hashing. */
 const SCAN_LIMIT = 8;
 
