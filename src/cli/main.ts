@@ -8,6 +8,7 @@ interface CommandEntry {
 
 const commands: Record<string, CommandEntry> = {
   eval: { summary: "evaluate Nix expressions (nix-instantiate --eval)", load: () => import("./eval.ts") },
+  repl: { summary: "evaluate Nix expressions interactively (nix repl)", load: () => import("./repl.ts") },
   parse: { summary: "parse Nix code (nix-instantiate --parse)", load: () => import("./parse.ts") },
   nar: { summary: "write, restore and list Nix archives (NAR)", load: () => import("./nar.ts") },
   hash: { summary: "hash files and paths, convert hashes between encodings", load: () => import("./hash.ts") },

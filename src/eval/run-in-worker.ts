@@ -5,7 +5,7 @@ import { Worker } from "node:worker_threads";
 import type { EvalRequest, EvalResult } from "./instantiate.ts";
 
 /** Large enough for nixpkgs-scale recursion (some 10 million JS frames). */
-const STACK_SIZE_MB = 256;
+export const STACK_SIZE_MB = 256;
 
 export function evaluateInWorker(request: EvalRequest): Promise<EvalResult> {
   return new Promise((resolve, reject) => {
