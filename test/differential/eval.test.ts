@@ -104,6 +104,9 @@ const LANGUAGE = [
   "let { x = 1; body = x; }",
   "let x = x; in x",
   "with 1; x",
+  // A `with` set is evaluated when a variable is first looked up through it, not before.
+  "let lib = { a = 1; }; f = { x }: 1; in with lib; f { x = missing; }",
+  "with { a = 1; }; { inherit b; }.c or 2",
   // Attribute sets.
   '{ ${"a" + "b"} = 1; ${null} = 2; "c d" = 3; }',
   '{ a = 1; ${"a"} = 2; }',

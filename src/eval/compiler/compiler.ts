@@ -6,7 +6,7 @@
 import { AssertionError, UndefinedVarError } from "../errors.ts";
 import { locate, type Pos } from "../position.ts";
 import { valuesEqual } from "../runtime/equality.ts";
-import { forceAttrs, typeError } from "../runtime/force.ts";
+import { typeError } from "../runtime/force.ts";
 import type { EvalState } from "../state.ts";
 import type { Expr, VarExpr } from "../syntax/ast.ts";
 import { showExpr } from "../syntax/show.ts";
@@ -62,9 +62,11 @@ export class Compiler {
       case "Let":
         return compileLet(this, e, scope);
       case "With": {
+        // A `with` environment: [parent, the set (lazily), the forced set once a variable was
+        // looked up through it (Nix's HasWithExpr → HasWithAttrs)].
         const attrs = this.lazy(e.env, scope);
         const body = this.compile(e.body, scope.with(e.prevWith));
-        return (env) => body([env, attrs(env)]);
+        return (env) => body([env, attrs(env), undefined]);
       }
       case "If": {
         const cond = this.compile(e.cond, scope);
@@ -178,9 +180,9 @@ export class Compiler {
       const name = e.name;
       return (env) => {
         for (const l of chain) {
-          const cell = up(env, l)[1] as Value;
-          if (cell instanceof Thunk && !cell.isEvaluated) return new Thunk(code, env);
-          const v = forceAttrs(cell).get(name);
+          const attrs = up(env, l)[2] as NixAttrs | undefined;
+          if (attrs === undefined) return new Thunk(code, env);
+          const v = attrs.get(name);
           if (v !== undefined) return v;
         }
         throw new UndefinedVarError(`undefined variable '${name}'`, e.pos);
@@ -217,7 +219,9 @@ function withLookup(e: VarExpr, scope: CompileScope): Code {
   const pos = e.pos;
   return (env) => {
     for (const level of chain) {
-      const v = evalAttrs(force(up(env, level)[1] as Value)).get(name);
+      const withEnv = up(env, level);
+      const attrs = (withEnv[2] ??= evalAttrs(force(withEnv[1] as Value))) as NixAttrs;
+      const v = attrs.get(name);
       if (v !== undefined) return force(v, pos);
     }
     throw new UndefinedVarError(`undefined variable '${name}'`, pos);
