@@ -4,11 +4,14 @@
 // apply), and appendContext takes the same shape back.
 import { parseStorePath } from "../../nix-compat/store-path.ts";
 import { EvalError } from "../errors.ts";
+import { showIdentifier } from "../print/identifier.ts";
 import { coerceToString, INTERPOLATION } from "../runtime/coerce.ts";
 import { forceAttrs, forceBool, forceList, forceString, forceStringNoContext } from "../runtime/force.ts";
+import type { Pos } from "../position.ts";
 import type { EvalState } from "../state.ts";
 import { NixAttrs } from "../value/attrs.ts";
 import { makeString, stringContext, stringText } from "../value/string.ts";
+import { force } from "../value/thunk.ts";
 import type { Value } from "../value/value.ts";
 import { builtin, type Builtin } from "./registry.ts";
 
@@ -56,25 +59,47 @@ function isStorePath(state: EvalState, path: string): boolean {
   }
 }
 
+/**
+ * `check(v)` (forceBool, forceList…) with the position Nix passes along: evaluating `v` fails
+ * where it fails, but a value of the wrong type is reported at `pos`.
+ */
+function at<T>(pos: Pos, v: Value, check: (v: Value) => T): T {
+  const forced = force(v);
+  try {
+    return check(forced);
+  } catch (err) {
+    if (err instanceof EvalError) err.pos = pos;
+    throw err;
+  }
+}
+
+/** An attribute's value and where it was defined. */
+function attrAt(attrs: NixAttrs, name: string): { value: Value; pos: Pos } | undefined {
+  const i = attrs.shape.indexOf(name);
+  return i < 0 ? undefined : { value: attrs.values[i], pos: attrs.posAt(i) };
+}
+
 /** Adds the context `{ path = { … }; … }` describes to `context` (appendContext's second argument). */
 function addDescribedContext(state: EvalState, described: NixAttrs, context: Set<string>): void {
   described.names.forEach((path, i) => {
     const pos = described.posAt(i);
-    if (!isStorePath(state, path)) throw new EvalError(`Context key '${path}' is not a store path`, pos);
-    const info = forceAttrs(described.values[i]);
+    // Nix shows the name as it shows attribute names (quoted unless an identifier).
+    const shown = showIdentifier(path);
+    if (!isStorePath(state, path)) throw new EvalError(`Context key '${shown}' is not a store path`, pos);
+    const info = at(pos, described.values[i], forceAttrs);
     const isDrv = path.endsWith(".drv");
-    const wantsPath = info.get("path");
-    if (wantsPath !== undefined && forceBool(wantsPath)) context.add(path);
-    const allOutputs = info.get("allOutputs");
-    if (allOutputs !== undefined && forceBool(allOutputs)) {
-      if (!isDrv) throw new EvalError(`Tried to add all-outputs context of ${path}, which is not a derivation, to a string`, pos);
+    const wantsPath = attrAt(info, "path");
+    if (wantsPath !== undefined && at(wantsPath.pos, wantsPath.value, forceBool)) context.add(path);
+    const allOutputs = attrAt(info, "allOutputs");
+    if (allOutputs !== undefined && at(allOutputs.pos, allOutputs.value, forceBool)) {
+      if (!isDrv) throw new EvalError(`Tried to add all-outputs context of ${shown}, which is not a derivation, to a string`, pos);
       context.add(`=${path}`);
     }
-    const outputs = info.get("outputs");
+    const outputs = attrAt(info, "outputs");
     if (outputs === undefined) return;
-    const names = forceList(outputs);
-    if (names.length > 0 && !isDrv) throw new EvalError(`Tried to add derivation output context of ${path}, which is not a derivation, to a string`, pos);
-    for (const name of names) context.add(`!${forceStringNoContext(name)}!${path}`);
+    const names = at(outputs.pos, outputs.value, forceList);
+    if (names.length > 0 && !isDrv) throw new EvalError(`Tried to add derivation output context of ${shown}, which is not a derivation, to a string`, pos);
+    for (const name of names) context.add(`!${at(outputs.pos, name, forceStringNoContext)}!${path}`);
   });
 }
 

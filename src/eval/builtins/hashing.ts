@@ -1,14 +1,24 @@
 // hashString: the base-16 digest of a string's bytes (its context is ignored).
-import { hashBytes, isHashAlgo } from "../../nix-compat/hash.ts";
+import { type HashAlgo, hashBytes, isHashAlgo } from "../../nix-compat/hash.ts";
 import { EvalError } from "../errors.ts";
 import { forceString, forceStringNoContext } from "../runtime/force.ts";
 import { stringText } from "../value/string.ts";
+import type { Value } from "../value/value.ts";
 import { builtin, type Builtin } from "./registry.ts";
+
+/**
+ * The hash algorithm a builtin's argument names (hashString, hashFile). Nix 2.8 rejects
+ * others with a UsageError: "unknown hash algorithm '…'", printed without a position.
+ */
+export function hashAlgoArgument(v: Value): HashAlgo {
+  const name = forceStringNoContext(v);
+  if (!isHashAlgo(name)) throw new EvalError(`unknown hash algorithm '${name}'`);
+  return name;
+}
 
 export const hashingBuiltins: Builtin[] = [
   builtin("__hashString", 2, (_state, type, s) => {
-    const algo = forceStringNoContext(type);
-    if (!isHashAlgo(algo)) throw new EvalError(`unknown hash type '${algo}'`);
+    const algo = hashAlgoArgument(type);
     return hashBytes(algo, stringText(forceString(s))).encode("base16");
   }),
 ];
