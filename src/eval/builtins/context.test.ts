@@ -2,33 +2,14 @@
 // `nix-instantiate --eval --strict`; store paths only need to be well-formed).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EvalError } from "../errors.ts";
-import { LocalIO } from "../local-io.ts";
-import { printValue } from "../print/value.ts";
-import { forceDeep } from "../runtime/deep-force.ts";
-import { EvalState } from "../state.ts";
+import { testEvaluator } from "../../../test/support/eval.ts";
 
-const state = new EvalState({ io: new LocalIO() });
 const DRV = "/nix/store/0000000000000000000000000000000a-x.drv";
 const PATH = "/nix/store/1111111111111111111111111111111b-y";
 const PRELUDE = `let s = builtins.appendContext "text" { "${DRV}" = { outputs = [ "out" "dev" ]; allOutputs = true; }; "${PATH}" = { path = true; }; }; in`;
 const BOTH = `{ "${DRV}" = { allOutputs = true; outputs = [ "dev" "out" ]; }; "${PATH}" = { path = true; }; }`;
 
-function ev(expr: string): string {
-  const v = state.evalText(`${PRELUDE} ${expr}`, "/");
-  forceDeep(v);
-  return printValue(v);
-}
-
-function error(expr: string): string {
-  try {
-    ev(expr);
-  } catch (err) {
-    if (err instanceof EvalError) return err.message;
-    throw err;
-  }
-  return "no error";
-}
+const { ev, error } = testEvaluator(PRELUDE);
 
 test("getContext groups the entries by store path, outputs in name order", () => {
   assert.equal(ev("builtins.getContext s"), BOTH);

@@ -2,29 +2,9 @@
 // Nix 2.8: each expected value is what `nix-instantiate --eval --strict` prints.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EvalError } from "../errors.ts";
-import { LocalIO } from "../local-io.ts";
-import { printValue } from "../print/value.ts";
-import { forceDeep } from "../runtime/deep-force.ts";
-import { EvalState } from "../state.ts";
+import { testEvaluator } from "../../../test/support/eval.ts";
 
-const state = new EvalState({ io: new LocalIO() });
-
-function ev(expr: string): string {
-  const v = state.evalText(expr, "/");
-  forceDeep(v);
-  return printValue(v);
-}
-
-function error(expr: string): string {
-  try {
-    ev(expr);
-  } catch (err) {
-    if (err instanceof EvalError) return err.message;
-    throw err;
-  }
-  return "no error";
-}
+const { ev, error } = testEvaluator();
 
 test("substring: byte offsets in C ints, a negative length means the rest", () => {
   assert.equal(ev('builtins.substring 1 3 "hello"'), '"ell"');

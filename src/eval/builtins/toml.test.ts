@@ -2,7 +2,7 @@
 // `nix-instantiate --eval --strict -E 'builtins.fromTOML …'` gives for the same documents.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EvalError } from "../errors.ts";
+import { thrownMessage } from "../../../test/support/eval.ts";
 import { LocalIO } from "../local-io.ts";
 import { printValue } from "../print/value.ts";
 import { EvalState } from "../state.ts";
@@ -13,15 +13,7 @@ const state = new EvalState({ io: new LocalIO() });
 const fromTOML = tomlBuiltins[0] as BuiltinFunction;
 const read = (doc: string) => printValue(fromTOML.impl(state, doc));
 
-function error(doc: string): string {
-  try {
-    fromTOML.impl(state, doc);
-  } catch (err) {
-    if (err instanceof EvalError) return err.message;
-    throw err;
-  }
-  return "no error";
-}
+const error = (doc: string) => thrownMessage(() => fromTOML.impl(state, doc));
 
 test("integers saturate (decimal, hex, octal) or wrap (binary); floats overflow to DBL_MAX", () => {
   const doc = [

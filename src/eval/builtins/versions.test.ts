@@ -2,18 +2,9 @@
 // `nix-instantiate --eval --strict`).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LocalIO } from "../local-io.ts";
-import { printValue } from "../print/value.ts";
-import { forceDeep } from "../runtime/deep-force.ts";
-import { EvalState } from "../state.ts";
+import { testEvaluator } from "../../../test/support/eval.ts";
 
-const state = new EvalState({ io: new LocalIO() });
-
-function ev(expr: string): string {
-  const v = state.evalText(expr, "/");
-  forceDeep(v);
-  return printValue(v);
-}
+const { ev } = testEvaluator();
 
 test("splitVersion: runs of digits or of other characters, separated by . and -", () => {
   assert.equal(ev('builtins.splitVersion "1.2.3pre4-5.x"'), '[ "1" "2" "3" "pre" "4" "5" "x" ]');

@@ -2,20 +2,13 @@
 // `nix-instantiate --eval --strict -E 'builtins.fromJSON …'` gives for the same bytes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { thrownMessage } from "../../../test/support/eval.ts";
 import { printValue } from "../print/value.ts";
-import { JsonParseError, parseJson } from "./json.ts";
+import { parseJson } from "./json.ts";
 
 const read = (text: string) => printValue(parseJson(text));
 
-function error(text: string): string {
-  try {
-    parseJson(text);
-  } catch (err) {
-    if (err instanceof JsonParseError) return err.message;
-    throw err;
-  }
-  return "no error";
-}
+const error = (text: string) => thrownMessage(() => parseJson(text));
 
 test("integers: uint64 and int64 as Nix stores them, larger ones as floats", () => {
   assert.equal(read("[9007199254740993, 9223372036854775807, 9223372036854775808, 18446744073709551615]"), "[ 9007199254740993 9223372036854775807 -9223372036854775808 -1 ]");
