@@ -9,47 +9,53 @@ import { EvalError } from "../errors.ts";
 import type { Pos } from "../position.ts";
 import type { ForcedValue, Value } from "./value.ts";
 
-const SUSPENDED = 0;
-const BLACK_HOLE = 1;
-const EVALUATED = 2;
+/** Marks a thunk being forced. */
+function blackHole(): never {
+  throw new Error("unreachable: a black-holed thunk's code is never run");
+}
 
-/** Thunks whose code is running, innermost last. */
+/** Thunks whose code is running, innermost last, with the code they had. */
 const forcing: Thunk[] = [];
+const forcingCode: ((env: never) => ForcedValue)[] = [];
 
 export class Thunk {
-  private state: number = SUSPENDED;
+  /**
+   * Two fields only (thunks are the most numerous objects): `code` is the code while
+   * suspended, blackHole while running, null once evaluated; `slot` holds the environment
+   * until then and the value after.
+   */
   private code: ((env: never) => ForcedValue) | null;
-  private env: unknown;
-  private result: ForcedValue | undefined = undefined;
+  private slot: unknown;
 
   /** `code(env)` computes the value (and must return it forced). */
   constructor(code: (env: never) => ForcedValue, env: unknown) {
     this.code = code;
-    this.env = env;
+    this.slot = env;
   }
 
   get isEvaluated(): boolean {
-    return this.state === EVALUATED;
+    return this.code === null;
   }
 
   /** `pos`: where the value is needed, for the infinite recursion error. */
   force(pos: Pos = 0): ForcedValue {
-    if (this.state === EVALUATED) return this.result as ForcedValue;
-    if (this.state === BLACK_HOLE) throw new EvalError("infinite recursion encountered", pos);
-    this.state = BLACK_HOLE;
+    const code = this.code;
+    if (code === null) return this.slot as ForcedValue;
+    if (code === blackHole) throw new EvalError("infinite recursion encountered", pos);
+    this.code = blackHole;
     forcing.push(this);
-    const value = (this.code as (env: unknown) => ForcedValue)(this.env);
+    forcingCode.push(code);
+    const value = (code as (env: unknown) => ForcedValue)(this.slot);
     forcing.pop();
-    this.state = EVALUATED;
-    this.result = value;
+    forcingCode.pop();
     this.code = null;
-    this.env = null;
+    this.slot = value;
     return value;
   }
 
   /** Makes the thunks whose evaluation an exception abandoned (above `height`) runnable again. */
   static restore(height: number): void {
-    while (forcing.length > height) (forcing.pop() as Thunk).state = SUSPENDED;
+    while (forcing.length > height) (forcing.pop() as Thunk).code = forcingCode.pop() as (env: never) => ForcedValue;
   }
 }
 
