@@ -6,13 +6,20 @@ import { stringText } from "../value/string.ts";
 import type { Value } from "../value/value.ts";
 import { builtin, type Builtin } from "./registry.ts";
 
-/**
- * The hash algorithm a builtin's argument names (hashString, hashFile). Nix 2.8 rejects
- * others with a UsageError: "unknown hash algorithm '…'", printed without a position.
- */
+/** Nix 2.8's UsageError raised during evaluation: printed without a position. */
+class UsageError extends EvalError {
+  override name = "UsageError";
+
+  constructor(message: string) {
+    super(message);
+    this.pos = 0;
+  }
+}
+
+/** The hash algorithm a builtin's argument names (hashString, hashFile). */
 export function hashAlgoArgument(v: Value): HashAlgo {
   const name = forceStringNoContext(v);
-  if (!isHashAlgo(name)) throw new EvalError(`unknown hash algorithm '${name}'`);
+  if (!isHashAlgo(name)) throw new UsageError(`unknown hash algorithm '${name}'`);
   return name;
 }
 

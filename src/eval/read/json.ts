@@ -17,8 +17,14 @@ import { NixFloat } from "../value/float.ts";
 import { normalizeInt } from "../value/int.ts";
 import type { ForcedValue, Value } from "../value/value.ts";
 
+/** Nix 2.8's JSONParseError carries no position (fromJSON adds a trace frame instead). */
 export class JsonParseError extends EvalError {
   override name = "JSONParseError";
+
+  constructor(message: string) {
+    super(message);
+    this.pos = 0;
+  }
 }
 
 const EOF = -1;
