@@ -134,10 +134,8 @@ export class Compiler {
       case "Int":
       case "Float":
       case "String":
-      case "Path": {
-        const value = literal(e);
-        return () => value;
-      }
+      case "Path":
+        return this.compile(e, scope);
       case "Var":
         return this.lazyVar(e, scope);
       default: {

@@ -80,14 +80,19 @@ class Printer {
     else this.out += "<PRIMOP-APP>";
   }
 
-  private printAttrs(attrs: NixAttrs): void {
-    if (attrs.size > 0) {
-      if (this.seen.has(attrs)) {
-        this.out += REPEATED;
-        return;
-      }
-      this.seen.add(attrs);
+  /** Writes «repeated» if a non-empty container was printed already, else remembers it. */
+  private repeated(key: unknown, size: number): boolean {
+    if (size === 0) return false;
+    if (this.seen.has(key)) {
+      this.out += REPEATED;
+      return true;
     }
+    this.seen.add(key);
+    return false;
+  }
+
+  private printAttrs(attrs: NixAttrs): void {
+    if (this.repeated(attrs, attrs.size)) return;
     this.out += "{ ";
     attrs.names.forEach((name, i) => {
       const value = attrs.values[i];
@@ -99,13 +104,7 @@ class Printer {
   }
 
   private printList(list: readonly Value[], key: unknown): void {
-    if (list.length > 0) {
-      if (this.seen.has(key)) {
-        this.out += REPEATED;
-        return;
-      }
-      this.seen.add(key);
-    }
+    if (this.repeated(key, list.length)) return;
     this.out += "[ ";
     for (const elem of list) {
       this.print(elem, elem);
