@@ -140,9 +140,10 @@ export class Compiler {
         return this.lazyVar(e, scope);
       default: {
         // Compiled when first forced: most of a big file (all-packages.nix) is never evaluated.
+        // Thunks made after that get the compiled code itself.
         let code: Code | null = null;
-        const run = (env: Env) => (code ??= this.compile(e, scope))(env);
-        return (env) => new Thunk(run, env);
+        const compileAndRun = (env: Env) => (code ??= this.compile(e, scope))(env);
+        return (env) => new Thunk(code ?? compileAndRun, env);
       }
     }
   }
