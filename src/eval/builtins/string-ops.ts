@@ -24,17 +24,37 @@ function toCInt(n: NixInt): number {
  * empty pattern matches everywhere (also at the end) and then the byte there is kept.
  */
 function replaceAll(s: string, patterns: readonly string[], onMatch: (index: number) => string): string {
+  // Only the patterns starting with the byte at hand (in order) and the first empty one can match.
+  const empty = patterns.indexOf("");
+  const byFirstByte: number[][] = Array.from({ length: 256 }, () => []);
+  patterns.forEach((pattern, i) => {
+    if (pattern !== "" && (empty < 0 || i < empty)) byFirstByte[pattern.charCodeAt(0)].push(i);
+  });
   let out = "";
+  let copied = 0;
   for (let p = 0; p <= s.length; ) {
-    const i = patterns.findIndex((pattern) => s.startsWith(pattern, p));
-    if (i >= 0) out += onMatch(i);
-    if (i >= 0 && patterns[i] !== "") p += patterns[i].length;
-    else {
-      if (p < s.length) out += s[p];
-      p++;
+    let i = empty;
+    if (p < s.length) {
+      for (const c of byFirstByte[s.charCodeAt(p)]) {
+        if (s.startsWith(patterns[c], p)) {
+          i = c;
+          break;
+        }
+      }
     }
+    if (i < 0) {
+      p++;
+      continue;
+    }
+    out += s.slice(copied, p) + onMatch(i);
+    if (patterns[i] === "") {
+      // The byte after an empty match is kept.
+      out += s.slice(p, p + 1);
+      p++;
+    } else p += patterns[i].length;
+    copied = p;
   }
-  return out;
+  return out + s.slice(copied);
 }
 
 export const stringOpBuiltins: Builtin[] = [
