@@ -26,16 +26,17 @@ function toCInt(n: NixInt): number {
 function replaceAll(s: string, patterns: readonly string[], onMatch: (index: number) => string): string {
   // Only the patterns starting with the byte at hand (in order) and the first empty one can match.
   const empty = patterns.indexOf("");
-  const byFirstByte: number[][] = Array.from({ length: 256 }, () => []);
+  const byFirstByte: (number[] | undefined)[] = [];
   patterns.forEach((pattern, i) => {
-    if (pattern !== "" && (empty < 0 || i < empty)) byFirstByte[pattern.charCodeAt(0)].push(i);
+    if (pattern !== "" && (empty < 0 || i < empty)) (byFirstByte[pattern.charCodeAt(0)] ??= []).push(i);
   });
   let out = "";
   let copied = 0;
   for (let p = 0; p <= s.length; ) {
     let i = empty;
-    if (p < s.length) {
-      for (const c of byFirstByte[s.charCodeAt(p)]) {
+    const candidates = p < s.length ? byFirstByte[s.charCodeAt(p)] : undefined;
+    if (candidates !== undefined) {
+      for (const c of candidates) {
         if (s.startsWith(patterns[c], p)) {
           i = c;
           break;
