@@ -4,6 +4,7 @@
 import { utf8ToBytes } from "../nix-compat/byte-string.ts";
 import { EvalError } from "./errors.ts";
 import { locate, type Pos } from "./position.ts";
+import { resourceExhaustion } from "./resource-exhaustion.ts";
 
 // The report is a byte string like the messages in it; these are the UTF-8 bytes of Nix's text.
 const STRING_ORIGIN = utf8ToBytes("«string»");
@@ -24,6 +25,46 @@ function atLine(pos: Pos): string[] {
   return out;
 }
 
+/**
+ * What Nix's logger does to every message when stderr is not a terminal (filterANSIEscapes):
+ * escape sequences are dropped, CR and BEL too, and a tab becomes spaces up to the next
+ * multiple of 8 characters — counted from the start of the message, not of the line.
+ */
+export function filterAnsiEscapes(s: string): string {
+  let out = "";
+  let width = 0;
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c === 0x1b) {
+      i++;
+      if (s[i] === "[") {
+        i++;
+        while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x3f) i++;
+        while (i < s.length && s.charCodeAt(i) >= 0x20 && s.charCodeAt(i) <= 0x2f) i++;
+        if (i < s.length && s.charCodeAt(i) >= 0x40 && s.charCodeAt(i) <= 0x7e) i++;
+      } else if (i < s.length && s.charCodeAt(i) >= 0x40 && s.charCodeAt(i) <= 0x5f) {
+        i++;
+      }
+    } else if (c === 0x09) {
+      i++;
+      out += " ";
+      width++;
+      while (width % 8 !== 0) {
+        out += " ";
+        width++;
+      }
+    } else if (c === 0x0d || c === 0x07) {
+      i++;
+    } else {
+      out += s[i++];
+      // UTF-8 continuation bytes do not take a column.
+      if ((c & 0xc0) !== 0x80) width++;
+    }
+  }
+  return out;
+}
+
 /** The bytes Nix writes to stderr for an evaluation error (with a final newline), as a byte string. */
 export function formatEvalError(err: EvalError, showTrace: boolean): string {
   const lines = [...err.message.split("\n"), ...atLine(err.pos)];
@@ -36,15 +77,16 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
   while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();
   const text = lines.map((line, i) => (i === 0 ? `error: ${line}` : `       ${line}`).trimEnd()).join("\n");
   const hint = !showTrace && err.trace.length > 0 ? "\n(use '--show-trace' to show detailed location information)" : "";
-  return `${text}${hint}\n`;
+  return `${filterAnsiEscapes(`${text}${hint}`)}\n`;
 }
 
 /**
- * The report of what ended an evaluation: an evaluation error, or the stack overflowing (an
- * infinite or too deep recursion). Undefined for anything else, which is a bug of ours.
+ * The report of what ended an evaluation: an evaluation error, or the stack or memory running
+ * out (an infinite or too deep recursion, a too large value). Undefined for anything else,
+ * which is a bug of ours.
  */
 export function formatEvalFailure(err: unknown, showTrace: boolean): string | undefined {
   if (err instanceof EvalError) return formatEvalError(err, showTrace);
-  if (err instanceof RangeError && /call stack/.test(err.message)) return "error: stack overflow (possible infinite recursion)\n";
-  return undefined;
+  const exhausted = resourceExhaustion(err);
+  return exhausted === undefined ? undefined : `error: ${exhausted}\n`;
 }

@@ -3,6 +3,7 @@
 // The stack is only reserved address space; pages are used as the recursion gets there.
 import { Worker } from "node:worker_threads";
 import type { EvalRequest, EvalResult } from "./instantiate.ts";
+import { resourceExhaustion } from "./resource-exhaustion.ts";
 
 /** Large enough for nixpkgs-scale recursion (some 10 million JS frames). */
 export const STACK_SIZE_MB = 256;
@@ -15,7 +16,12 @@ export function evaluateInWorker(request: EvalRequest): Promise<EvalResult> {
     });
     let result: EvalResult | undefined;
     worker.on("message", (message: EvalResult) => (result = message));
-    worker.on("error", reject);
+    // Reaching the heap limit ends the worker; Nix would have run out of memory too.
+    worker.on("error", (err) => {
+      const exhausted = resourceExhaustion(err);
+      if (exhausted) result = { stdout: "", stderr: `error: ${exhausted}\n`, exitCode: 1 };
+      else reject(err);
+    });
     worker.on("exit", (code) => (result ? resolve(result) : reject(new Error(`evaluation worker exited with code ${code}`))));
   });
 }
