@@ -38,14 +38,24 @@ export class AssertionError extends EvalError {
   override name = "AssertionError";
 }
 
-/** `throw "msg"`; catchable by `builtins.tryEval`. */
+/** `throw "msg"`; catchable by `builtins.tryEval`. Nix reports it without a position. */
 export class ThrownError extends AssertionError {
   override name = "ThrownError";
+
+  constructor(message: string) {
+    super(message);
+    this.pos = 0;
+  }
 }
 
-/** `abort "msg"`: never caught. */
+/** `abort "msg"`: never caught. Nix reports it without a position. */
 export class Abort extends EvalError {
   override name = "Abort";
+
+  constructor(message: string) {
+    super(message);
+    this.pos = 0;
+  }
 }
 
 /** A failed system call (`opening file '/x': No such file or directory`); Nix shows no position. */

@@ -8,6 +8,7 @@ import type { Builtin } from "./builtins/registry.ts";
 import { Compiler } from "./compiler/compiler.ts";
 import type { Env } from "./compiler/env.ts";
 import { CompileScope } from "./compiler/scope.ts";
+import { filterAnsiEscapes } from "./error-report.ts";
 import { EvalError } from "./errors.ts";
 import type { EvalIO } from "./io.ts";
 import { addSource, type Source } from "./position.ts";
@@ -71,7 +72,7 @@ export class EvalState {
     this.showTrace = options.showTrace ?? false;
     this.currentSystem = options.currentSystem ?? "x86_64-linux";
     this.homeDir = options.homeDir;
-    this.log = options.log ?? ((line) => writeSync(2, Buffer.from(`${line}\n`, "latin1")));
+    this.log = options.log ?? ((line) => writeSync(2, Buffer.from(`${filterAnsiEscapes(line)}\n`, "latin1")));
     this.env = options.env ?? process.env;
     this.compiler = new Compiler(this);
     const { names, values, builtins } = this.createGlobals([...coreBuiltins, ...(options.extraBuiltins ?? [])]);

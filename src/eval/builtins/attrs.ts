@@ -3,6 +3,7 @@ import { NixTypeError } from "../errors.ts";
 import { positionValue } from "../compiler/compiler.ts";
 import type { Pos } from "../position.ts";
 import { lazyCall2 } from "../runtime/call.ts";
+import { currentCallPos } from "../runtime/call-stack.ts";
 import { forceAttrs, forceFunction, forceList, forceStringNoContext } from "../runtime/force.ts";
 import { NixAttrs, Shape } from "../value/attrs.ts";
 import { Lambda, PrimOp, PrimOpApp } from "../value/function.ts";
@@ -10,11 +11,16 @@ import { force } from "../value/thunk.ts";
 import type { Value } from "../value/value.ts";
 import { builtin, type Builtin } from "./registry.ts";
 
-/** The index of an attribute a builtin requires, with Nix's error when it is missing. */
+/**
+ * The index of an attribute a builtin requires, with Nix's error when it is missing: at the
+ * set's position when it has one (and the call in the trace), else at the call.
+ */
 export function requireAttr(attrs: NixAttrs, name: string, builtinName: string): number {
   const i = attrs.shape.indexOf(name);
-  if (i < 0) throw new NixTypeError(`attribute '${name}' missing for call to '${builtinName}'`);
-  return i;
+  if (i >= 0) return i;
+  const err = new NixTypeError(`attribute '${name}' missing for call to '${builtinName}'`, attrs.pos);
+  if (attrs.pos !== 0) err.addTrace(currentCallPos(), `while invoking '${builtinName}'`);
+  throw err;
 }
 
 /** The attributes of `attrs` at the given (ascending) indices, positions included. */
