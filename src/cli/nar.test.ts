@@ -22,6 +22,17 @@ describe("tvix nar", () => {
     assert.deepEqual(result.stdout, sample.nar);
   });
 
+  it("dump stops cleanly when its reader goes away", async () => {
+    const tree = join(sample.work, "large");
+    mkdirSync(tree);
+    writeFileSync(join(tree, "blob"), Buffer.alloc(40 << 20, 1));
+    const result = await runProcess("bash", ["-c", `"${process.execPath}" "${TVIX}" nar dump "${tree}" | head -c 100 > /dev/null; echo "\${PIPESTATUS[0]}"`]);
+    // The worker writing the NAR gets EPIPE; that must end the command, not hang it or print a stack trace.
+    // Either quietly (as Nix, killed by SIGPIPE, is) or as a one-line error.
+    const outcome = `${result.stdout.toString().trim()} ${JSON.stringify(result.stderr)}`;
+    assert.ok(["0 \"\"", '1 "error: write: broken pipe\\n"'].includes(outcome), outcome);
+  });
+
   it("restore unpacks stdin so that Nix dumps it back identically", async () => {
     const target = join(sample.work, "restored");
     const result = await tvix(["nar", "restore", target], sample.nar);

@@ -3,10 +3,9 @@
 // are batched into big chunks and file contents are copied once.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Dirent } from "node:fs";
 import { NixCompatError } from "../errors.ts";
-import type { Hash, HashAlgo } from "../hash.ts";
+import { Hash, type HashAlgo } from "../hash.ts";
 import { encodeTokens, NAR_MAGIC, paddingLength, tokenLength } from "./wire.ts";
-import { WorkerHasher } from "./worker-hasher.ts";
-import { writeFully } from "./write-fd.ts";
+import { WorkerSink } from "./worker-sink.ts";
 
 const DEFAULT_CHUNK_SIZE = 1 << 20;
 /** Room for the longest header the writer emits at once (an entry with a 4095-byte target). */
@@ -46,6 +45,12 @@ export interface NarChunksOptions {
    * valid until its buffer is supplied again.
    */
   nextBuffer?: () => Buffer;
+  /**
+   * Offered each regular file, open, once its header is written. Returning true takes the file
+   * over: the consumer reads its `size` bytes (which then follow the chunk yielded next, not part
+   * of it) and closes it.
+   */
+  takeFile?: (fd: number, size: number, path: Buffer) => boolean;
   /** Entries to archive (the root always is), asked in archive order as Nix asks. */
   filter?: PathFilter;
 }
@@ -72,6 +77,7 @@ export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}
     if (kind === "regular") {
       // Stat the open file rather than the name, so the size announced is the size of what we read.
       const fd = openSync(nodePath, constants.O_RDONLY | constants.O_NOFOLLOW);
+      let ownFd = true;
       try {
         const stat = fstatSync(fd);
         if (!stat.isFile()) throw new NixCompatError(`file '${nodePath}' changed type while being archived`);
@@ -81,18 +87,23 @@ export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}
         if (stat.mode & constants.S_IXUSR) out.put(tokens.executable);
         out.put(tokens.contents);
         out.u64(size);
-        for (let left = size; left > 0; ) {
-          if (out.free === 0) yield out.take();
-          const n = readSync(fd, out.buffer, out.length, Math.min(out.free, left), null);
-          if (n === 0) throw new NixCompatError(`file '${nodePath}' shrank while being archived`);
-          out.length += n;
-          left -= n;
+        if (options.takeFile?.(fd, size, nodePath)) {
+          ownFd = false;
+          yield out.take(); // the header; the contents follow it from the taker
+        } else {
+          for (let left = size; left > 0; ) {
+            if (out.free === 0) yield out.take();
+            const n = readSync(fd, out.buffer, out.length, Math.min(out.free, left), null);
+            if (n === 0) throw new NixCompatError(`file '${nodePath}' shrank while being archived`);
+            out.length += n;
+            left -= n;
+          }
         }
         if (out.free < 8 + tokens.close.length) yield out.take();
         out.zeros(paddingLength(size));
         out.put(tokens.close);
       } finally {
-        closeSync(fd);
+        if (ownFd) closeSync(fd);
       }
     } else if (kind === "symlink") {
       const target = readlinkSync(nodePath, { encoding: "buffer" });
@@ -154,29 +165,32 @@ function kindOf(stat: { isFile(): boolean; isDirectory(): boolean; isSymbolicLin
 
 /** The NAR hash of `path` (sha256 unless told) and the NAR's size in bytes. */
 export function narHash(path: string | Buffer, algo: HashAlgo = "sha256", filter?: PathFilter): { hash: Hash; size: number } {
-  // Large NARs are hashed on a worker thread while the files are read.
-  const hasher = new WorkerHasher(algo);
-  let size = 0;
-  try {
-    for (const chunk of narChunks(path, { filter, nextBuffer: () => hasher.nextBuffer() })) {
-      hasher.update(chunk);
-      size += chunk.length;
-    }
-  } catch (err) {
-    hasher.abort();
-    throw err;
-  }
-  return { hash: hasher.finish(), size };
+  const sink = new WorkerSink({ hash: algo });
+  drain(path, sink, filter);
+  return { hash: new Hash(algo, sink.finish()!), size: sink.size };
 }
 
 /** Writes the NAR of `path` to `fd` (which may be a non-blocking pipe); returns its size. */
 export function writeNar(path: string | Buffer, fd: number): number {
-  let size = 0;
-  for (const chunk of narChunks(path)) {
-    writeFully(fd, chunk);
-    size += chunk.length;
+  const sink = new WorkerSink({ fd });
+  drain(path, sink);
+  sink.finish();
+  return sink.size;
+}
+
+/** Feeds the NAR of `path` to `sink`, which runs on a worker thread when the NAR is large. */
+function drain(path: string | Buffer, sink: WorkerSink, filter?: PathFilter): void {
+  const options: NarChunksOptions = {
+    filter,
+    nextBuffer: () => sink.nextBuffer(),
+    takeFile: (fd, size, name) => sink.takeFile(fd, size, name),
+  };
+  try {
+    for (const chunk of narChunks(path, options)) sink.update(chunk);
+  } catch (err) {
+    sink.abort();
+    throw err;
   }
-  return size;
 }
 
 function reuse(buffer: Buffer): () => Buffer {
