@@ -1,8 +1,8 @@
 // `tvix eval`: nix-instantiate --eval. Options are nix-instantiate's, parsed as Nix parses
-// them (`--arg NAME EXPR` takes two words); the evaluation itself runs in a worker thread.
+// them (eval-args.ts); the evaluation itself runs in a worker thread.
 import { type EvalRequest, type EvalResult } from "../eval/instantiate.ts";
 import { evaluateInWorker } from "../eval/run-in-worker.ts";
-import { UsageError } from "./errors.ts";
+import { defaultEvalSetup, parseEvalCommandLine } from "./eval-args.ts";
 
 const HELP = `Usage: tvix eval [FILE… | -E EXPR…] [-A ATTRPATH] [--arg NAME EXPR] [--argstr NAME STRING]
                  [-I PATH | -I NAME=PATH] [--strict] [--json | --xml [--no-location]] [--show-trace]
@@ -19,93 +19,52 @@ Evaluates Nix files (default ./default.nix) or expressions and prints the result
   --json, --xml         print as JSON / XML; --no-location leaves positions out of XML
   --show-trace          show the evaluation trace of errors`;
 
-/** Options that Nix accepts and that change nothing here, with how many values they take. */
-const IGNORED: Record<string, number> = {
-  "--eval": 0,
-  "--eval-only": 0,
-  "--impure": 0,
-  "--no-show-trace": 0,
-  "--read-write-mode": 0,
-  "--readonly-mode": 0,
-  "--max-call-depth": 1,
-  "--option": 2,
-};
+/** nix-instantiate's flags that change nothing here. */
+const IGNORED = new Set(["--eval", "--eval-only"]);
 
 export function parseEvalArgs(argv: string[]): EvalRequest | undefined {
   const request: EvalRequest = {
+    ...defaultEvalSetup(),
     inputs: [],
     expressions: false,
     attrPaths: [],
-    autoArgs: [],
-    include: [],
     strict: false,
     output: "plain",
     location: true,
-    showTrace: false,
-    cwd: process.cwd(),
-    nixPath: process.env.NIX_PATH,
-    homeDir: process.env.HOME,
-    experimentalFeatures: [],
-    world: new URL("../glue/eval-world.ts", import.meta.url).href,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (n = 1): string[] => {
-      if (i + n >= argv.length) throw new UsageError(`flag '${arg}' requires ${n === 1 ? "1 argument" : `${n} arguments`}`);
-      const values = argv.slice(i + 1, i + 1 + n);
-      i += n;
-      return values;
-    };
-    switch (arg) {
-      case "--help":
-      case "-h":
-        process.stdout.write(`${HELP}\n`);
-        return undefined;
-      case "-E":
-      case "--expr":
-        request.expressions = true;
-        break;
-      case "-A":
-      case "--attr":
-        request.attrPaths.push(...value());
-        break;
-      case "--arg":
-      case "--argstr": {
-        const [name, v] = value(2);
-        request.autoArgs.push({ name, kind: arg === "--arg" ? "expr" : "string", value: v });
-        break;
+  const inputs = parseEvalCommandLine(argv, {
+    command: "eval",
+    help: HELP,
+    setup: request,
+    flag(flag, take) {
+      switch (flag) {
+        case "-E":
+        case "--expr":
+          request.expressions = true;
+          return true;
+        case "-A":
+        case "--attr":
+          request.attrPaths.push(...take());
+          return true;
+        case "--strict":
+          request.strict = true;
+          return true;
+        case "--json":
+          request.output = "json";
+          return true;
+        case "--xml":
+          request.output = "xml";
+          return true;
+        case "--no-location":
+          request.location = false;
+          return true;
+        default:
+          return IGNORED.has(flag);
       }
-      case "-I":
-      case "--include":
-        request.include.push(...value());
-        break;
-      case "--strict":
-        request.strict = true;
-        break;
-      case "--json":
-        request.output = "json";
-        break;
-      case "--xml":
-        request.output = "xml";
-        break;
-      case "--no-location":
-        request.location = false;
-        break;
-      case "--show-trace":
-        request.showTrace = true;
-        break;
-      case "--experimental-features":
-        request.experimentalFeatures = value()[0].split(" ").filter((f) => f !== "");
-        break;
-      case "--extra-experimental-features":
-        request.experimentalFeatures?.push(...value()[0].split(" ").filter((f) => f !== ""));
-        break;
-      default:
-        if (Object.hasOwn(IGNORED, arg)) value(IGNORED[arg]);
-        else if (arg.startsWith("-") && arg !== "-") throw new UsageError(`unrecognised flag '${arg}'\nTry 'tvix eval --help' for more information.`);
-        else request.inputs.push(arg);
-    }
-  }
+    },
+  });
+  if (!inputs) return undefined;
+  request.inputs = inputs;
   return request;
 }
 

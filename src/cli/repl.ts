@@ -9,7 +9,7 @@ import { createInterface, type Interface } from "node:readline";
 import type { ReplSetup } from "../eval/repl/protocol.ts";
 import { RemoteReplSession } from "../eval/repl/remote-session.ts";
 import { bytesToUtf8, utf8ToBytes } from "../nix-compat/byte-string.ts";
-import { UsageError } from "./errors.ts";
+import { defaultEvalSetup, parseEvalCommandLine } from "./eval-args.ts";
 
 const HELP = `Usage: tvix repl [FILE…] [--arg NAME EXPR] [--argstr NAME STRING] [-I PATH | -I NAME=PATH]
                  [--show-trace]
@@ -23,9 +23,6 @@ Type :? at the prompt for the commands.
   -I, --include PATH    add to the search path for <…> (NAME=PATH for <NAME/…>)
   --show-trace          show the evaluation trace of errors`;
 
-/** Options that Nix accepts and that change nothing here, with how many values they take. */
-const IGNORED: Record<string, number> = { "--impure": 0, "--option": 2 };
-
 const PROMPT = "nix-repl> ";
 /** Lines that continue an unfinished expression line up under the first one, as in Nix. */
 const CONTINUATION = " ".repeat(PROMPT.length);
@@ -34,55 +31,13 @@ const HISTORY_SIZE = 1000;
 
 export function parseReplArgs(argv: string[]): ReplSetup | undefined {
   const setup: ReplSetup = {
+    ...defaultEvalSetup(),
     files: [],
-    autoArgs: [],
-    include: [],
-    showTrace: false,
-    cwd: process.cwd(),
-    nixPath: process.env.NIX_PATH,
-    homeDir: process.env.HOME,
-    experimentalFeatures: [],
-    world: new URL("../glue/eval-world.ts", import.meta.url).href,
     colors: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb",
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (n = 1): string[] => {
-      if (i + n >= argv.length) throw new UsageError(`flag '${arg}' requires ${n === 1 ? "1 argument" : `${n} arguments`}`);
-      const values = argv.slice(i + 1, i + 1 + n);
-      i += n;
-      return values;
-    };
-    switch (arg) {
-      case "--help":
-      case "-h":
-        process.stdout.write(`${HELP}\n`);
-        return undefined;
-      case "--arg":
-      case "--argstr": {
-        const [name, v] = value(2);
-        setup.autoArgs.push({ name, kind: arg === "--arg" ? "expr" : "string", value: v });
-        break;
-      }
-      case "-I":
-      case "--include":
-        setup.include.push(...value());
-        break;
-      case "--show-trace":
-        setup.showTrace = true;
-        break;
-      case "--experimental-features":
-        setup.experimentalFeatures = value()[0].split(" ").filter((f) => f !== "");
-        break;
-      case "--extra-experimental-features":
-        setup.experimentalFeatures?.push(...value()[0].split(" ").filter((f) => f !== ""));
-        break;
-      default:
-        if (Object.hasOwn(IGNORED, arg)) value(IGNORED[arg]);
-        else if (arg.startsWith("-")) throw new UsageError(`unrecognised flag '${arg}'\nTry 'tvix repl --help' for more information.`);
-        else setup.files.push(arg);
-    }
-  }
+  const files = parseEvalCommandLine(argv, { command: "repl", help: HELP, setup, flag: () => false });
+  if (!files) return undefined;
+  setup.files = files;
   return setup;
 }
 

@@ -14,8 +14,11 @@ import { showIdentifier } from "./identifier.ts";
 /** «repeated» as the UTF-8 bytes Nix writes (output strings are binary strings). */
 const REPEATED = "\u00c2\u00abrepeated\u00c2\u00bb";
 
-/** A string literal as the printer writes it: only `${` is escaped of the dollars. */
-export function quoteString(s: string): string {
+/**
+ * A string literal as the printer writes it: only `${` is escaped of the dollars, and not even
+ * that with `escapeInterpolation` false (the repl's printer).
+ */
+export function quoteString(s: string, escapeInterpolation = true): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
@@ -23,7 +26,7 @@ export function quoteString(s: string): string {
     else if (c === "\n") out += "\\n";
     else if (c === "\r") out += "\\r";
     else if (c === "\t") out += "\\t";
-    else if (c === "$" && s[i + 1] === "{") out += "\\$";
+    else if (escapeInterpolation && c === "$" && s[i + 1] === "{") out += "\\$";
     else out += c;
   }
   return `${out}"`;

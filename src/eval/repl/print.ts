@@ -8,6 +8,7 @@ import { parseStorePath } from "../../nix-compat/store-path.ts";
 import { formatEvalError } from "../error-report.ts";
 import { AssertionError, EvalError } from "../errors.ts";
 import { showPos } from "../position.ts";
+import { quoteString } from "../print/value.ts";
 import { callDepth, resetCallDepth } from "../runtime/call-stack.ts";
 import { coerceToString } from "../runtime/coerce.ts";
 import { isDerivation } from "../runtime/equality.ts";
@@ -38,19 +39,6 @@ const VAR_NAME = /^[a-zA-Z_][a-zA-Z0-9_'-]*$/;
 
 /** The drvPath of a derivation as a store path (coerceToStorePath: no copying, no coercing more). */
 const AS_STORE_PATH = { coerceMore: false, copyToStore: false };
-
-/** A string literal as the repl writes it: `"`, `\`, newline, CR and tab escaped, `$` not. */
-export function replQuote(s: string): string {
-  let out = '"';
-  for (const c of s) {
-    if (c === '"' || c === "\\") out += `\\${c}`;
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else out += c;
-  }
-  return `${out}"`;
-}
 
 export interface ReplPrintOptions {
   /** Levels of sets and lists shown; deeper ones are `{ ... }` / `[ ... ]`. */
@@ -98,11 +86,11 @@ export class ReplPrinter {
         this.out += this.color(CYAN, f ? "true" : "false");
         return;
       case "string":
-        this.out += this.color(MAGENTA, replQuote(f));
+        this.out += this.color(MAGENTA, quoteString(f, false));
         return;
     }
     if (f === null) this.out += this.color(CYAN, "null");
-    else if (f instanceof ContextString) this.out += this.color(MAGENTA, replQuote(f.s));
+    else if (f instanceof ContextString) this.out += this.color(MAGENTA, quoteString(f.s, false));
     else if (f instanceof NixPath) this.out += this.color(GREEN, f.path);
     else if (f instanceof NixFloat) this.out += formatFloatG(f.value);
     else if (f instanceof NixAttrs) this.printAttrs(f, cell, depth);
@@ -126,7 +114,7 @@ export class ReplPrinter {
     } else if (depth > 0) {
       this.out += "{ ";
       attrs.names.forEach((name, i) => {
-        this.out += `${VAR_NAME.test(name) ? name : replQuote(name)} = `;
+        this.out += `${VAR_NAME.test(name) ? name : quoteString(name, false)} = `;
         this.printElement(attrs.values[i], depth - 1);
         this.out += "; ";
       });
