@@ -8,12 +8,12 @@ import { closeSync } from "node:fs";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { NixCompatError } from "../errors.ts";
 import { Hasher, type HashAlgo } from "../hash.ts";
-import { writeFully } from "./write-fd.ts";
+import { MAX_WAIT_MS, MIN_WAIT_MS, writeFully } from "./write-fd.ts";
 
 const SLOTS = 16;
 export const SLOT_SIZE = 512 << 10;
 /** Files from this size on are copied by the worker when writing. */
-const HAND_OVER_MIN_SIZE = 256 << 10;
+const HAND_OVER_MIN_SIZE = 64 << 10;
 
 /** Control words: per slot its state, data length and attached file; then whether the worker is done. */
 const FREE = 0;
@@ -29,9 +29,9 @@ export type SinkTask = { hash: HashAlgo } | { fd: number };
 // Plain JavaScript, so that the worker starts without loading TypeScript. It gets modules with
 // process.getBuiltinModule, which works whether Node runs it as a script or as a module (the
 // worker inherits flags such as --input-type). Everything is inside try, so that any failure
-// reaches the producer instead of leaving it waiting. Its write loop is write-fd.ts's in short:
-// a pipe made non-blocking fails with EAGAIN while it is full. Files handed over are read here
-// but closed by the producer, which opened them.
+// reaches the producer instead of leaving it waiting. Its write loop is write-fd.ts's, with the
+// same backoff: a pipe made non-blocking fails with EAGAIN while it is full. Files handed over
+// are read here but closed by the producer, which opened them.
 const WORKER_SOURCE = `
 const state = new Int32Array(process.getBuiltinModule("node:worker_threads").workerData.control);
 const { task, ring, fileSizes, port } = process.getBuiltinModule("node:worker_threads").workerData;
@@ -44,12 +44,15 @@ try {
   const fileBuffer = hash ? undefined : Buffer.allocUnsafe(1 << 20);
   const output = (bytes) => {
     if (hash) return void hash.update(bytes);
+    let wait = ${MIN_WAIT_MS};
     for (let at = 0; at < bytes.length; ) {
       try {
         at += writeSync(task.fd, bytes, at, bytes.length - at);
+        wait = ${MIN_WAIT_MS};
       } catch (err) {
         if (err.code !== "EAGAIN") throw err;
-        Atomics.wait(pause, 0, 0, 1);
+        Atomics.wait(pause, 0, 0, wait);
+        wait = Math.min(wait * 2, ${MAX_WAIT_MS});
       }
     }
   };
@@ -230,7 +233,9 @@ export class WorkerSink {
     const { port1, port2 } = new MessageChannel();
     const task = "fd" in this.task ? { fd: this.task.fd } : { hash: this.task.hash };
     const workerData = { task, ring: this.ring, control: this.state.buffer, fileSizes: this.fileSizes.buffer, port: port2 };
-    const thread = new Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [port2] });
+    // stdout/stderr: true keeps Node from piping the worker's output to ours, which would touch
+    // process.stdout and so make fd 1 non-blocking under our writes.
+    const thread = new Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [port2], stdout: true, stderr: true });
     // Never keep the process alive for the worker; it ends by itself after the last chunk.
     thread.unref();
     return { thread, port: port1 };

@@ -4,8 +4,9 @@
 import { writeSync } from "node:fs";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-const MIN_WAIT_MS = 0.02;
-const MAX_WAIT_MS = 2;
+/** The first wait after EAGAIN, doubled on each further one up to the longest. */
+export const MIN_WAIT_MS = 0.02;
+export const MAX_WAIT_MS = 2;
 
 function sleep(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
