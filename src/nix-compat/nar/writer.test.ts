@@ -125,17 +125,22 @@ describe("NAR writer", () => {
   });
 
   it("writes whole NARs to a pipe that Node made non-blocking, while the reader lags", async () => {
-    const dir = fresh("piped");
-    writeFileSync(join(dir, "big"), Buffer.alloc(3 << 20, 1));
-    const script = `process.stdout; const { writeNar } = await import(${JSON.stringify(new URL("./writer.ts", import.meta.url).href)}); writeNar(${JSON.stringify(dir)}, 1);`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-    const parts: Buffer[] = [];
-    child.stdout.pause();
-    // While paused the pipe fills up and the writer sees EAGAIN.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    child.stdout.on("data", (d: Buffer) => parts.push(d)).resume();
-    const status = await new Promise((resolve) => child.on("close", resolve));
-    assert.equal(status, 0);
-    assert.deepEqual(Buffer.concat(parts), await nixDump(dir));
+    // A large file goes through the worker; many small ones are written on the main thread.
+    const large = fresh("piped-large");
+    writeFileSync(join(large, "big"), Buffer.alloc(3 << 20, 1));
+    const small = fresh("piped-small");
+    for (let i = 0; i < 100; i++) writeFileSync(join(small, `f${i}`), Buffer.alloc(10_000, i));
+    for (const dir of [large, small]) {
+      const script = `process.stdout; const { writeNar } = await import(${JSON.stringify(new URL("./writer.ts", import.meta.url).href)}); writeNar(${JSON.stringify(dir)}, 1);`;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+      const parts: Buffer[] = [];
+      child.stdout.pause();
+      // While paused the pipe fills up and the writer sees EAGAIN.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.stdout.on("data", (d: Buffer) => parts.push(d)).resume();
+      const status = await new Promise((resolve) => child.on("close", resolve));
+      assert.equal(status, 0);
+      assert.deepEqual(Buffer.concat(parts), await nixDump(dir), dir);
+    }
   });
 });
