@@ -6,6 +6,7 @@
 // dies (out of memory) is replaced the same way, and so is one after `:st`, because the
 // evaluator records the frames of error traces only when made to.
 import { Worker } from "node:worker_threads";
+import { resourceExhaustion } from "../resource-exhaustion.ts";
 import { STACK_SIZE_MB } from "../run-in-worker.ts";
 import type { Completion } from "./completion.ts";
 import type { FromWorker, ReplSetup, ToWorker } from "./protocol.ts";
@@ -89,7 +90,8 @@ export class RemoteReplSession {
     worker.on("error", (err) => (failure = err));
     worker.on("exit", (code) => {
       if (worker !== this.worker || this.closing) return;
-      const why = `error: the evaluation worker stopped (${failure?.message ?? `exit code ${code}`})\n`;
+      // Reaching the heap limit ends a worker; Nix would have run out of memory too.
+      const why = `error: ${resourceExhaustion(failure) ?? `the evaluation worker stopped (${failure?.message ?? `exit code ${code}`})`}\n`;
       if (starting) {
         // It died before the session began: there is nothing to go on with.
         this.write(2, why);
