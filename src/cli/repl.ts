@@ -117,6 +117,7 @@ async function readEvalPrint(rl: Interface, session: RemoteReplSession, terminal
     }
     // At the prompt, Ctrl-C drops what was typed, unfinished lines included.
     input = "";
+    rl.write(null, { ctrl: true, name: "e" });
     rl.write(null, { ctrl: true, name: "u" });
     process.stdout.write("\n\n");
     prompt(PROMPT);
