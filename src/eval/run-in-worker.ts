@@ -1,7 +1,6 @@
 // Evaluation runs in a worker thread because Nix code recurses deeply (nixpkgs does) and a
 // worker's stack size can be chosen (`resourceLimits.stackSizeMb`), unlike the main thread's.
 // The stack is only reserved address space; pages are used as the recursion gets there.
-import { totalmem } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { EvalRequest, EvalResult } from "./instantiate.ts";
 import { resourceExhaustion } from "./resource-exhaustion.ts";
@@ -9,14 +8,11 @@ import { resourceExhaustion } from "./resource-exhaustion.ts";
 /** About four times the recursion depth Nix 2.8 manages with its 64 MB stack. */
 export const STACK_SIZE_MB = 256;
 
-/** Large evaluations (a NixOS system) may need more than V8's default limit of a few GB. */
-const HEAP_SIZE_MB = Math.max(4096, Math.floor((totalmem() / 2 ** 20) * 0.75));
-
 export function evaluateInWorker(request: EvalRequest): Promise<EvalResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./worker.ts", import.meta.url), {
       workerData: request,
-      resourceLimits: { stackSizeMb: STACK_SIZE_MB, maxOldGenerationSizeMb: HEAP_SIZE_MB },
+      resourceLimits: { stackSizeMb: STACK_SIZE_MB },
     });
     let result: EvalResult | undefined;
     worker.on("message", (message: EvalResult) => (result = message));
