@@ -1,6 +1,7 @@
 // How the CLI reports failures: Nix-style `error: …` lines and Nix's exit codes, never a
 // stack trace for a user error.
 import { NixCompatError } from "../nix-compat/errors.ts";
+import { filterAnsiEscapes } from "../nix-compat/log-text.ts";
 
 /** Wrong command-line usage: exit code 1, like Nix's `UsageError`. */
 export class UsageError extends Error {
@@ -38,25 +39,5 @@ function systemMessage(e: NodeJS.ErrnoException): string {
 
 /** `error: MESSAGE` as Nix's logger prints it: later lines indented under the message, tabs expanded. */
 export function formatNixError(message: string): string {
-  return expandTabs(`error: ${message.replaceAll("\n", "\n       ")}\n`);
-}
-
-/**
- * What Nix's logger does to text (filterANSIEscapes): a tab becomes spaces up to the next
- * multiple of 8 counted from the start of the whole text (not of the line); CR and BEL are dropped.
- */
-function expandTabs(text: string): string {
-  let out = "";
-  let width = 0;
-  for (const c of text) {
-    if (c === "\t") {
-      const spaces = 8 - (width % 8);
-      out += " ".repeat(spaces);
-      width += spaces;
-    } else if (c !== "\r" && c !== "\x07") {
-      out += c;
-      width++;
-    }
-  }
-  return out;
+  return `${filterAnsiEscapes(`error: ${message.replaceAll("\n", "\n       ")}`)}\n`;
 }

@@ -2,6 +2,7 @@
 // position with the surrounding source lines and a caret, and with --show-trace the trace
 // frames, outermost first.
 import { utf8ToBytes } from "../nix-compat/byte-string.ts";
+import { filterAnsiEscapes } from "../nix-compat/log-text.ts";
 import { EvalError } from "./errors.ts";
 import { locate, type Pos } from "./position.ts";
 import { resourceExhaustion } from "./resource-exhaustion.ts";
@@ -25,45 +26,6 @@ function atLine(pos: Pos): string[] {
   return out;
 }
 
-/**
- * What Nix's logger does to every message when stderr is not a terminal (filterANSIEscapes):
- * escape sequences are dropped, CR and BEL too, and a tab becomes spaces up to the next
- * multiple of 8 characters — counted from the start of the message, not of the line.
- */
-export function filterAnsiEscapes(s: string): string {
-  let out = "";
-  let width = 0;
-  let i = 0;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c === 0x1b) {
-      i++;
-      if (s[i] === "[") {
-        i++;
-        while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x3f) i++;
-        while (i < s.length && s.charCodeAt(i) >= 0x20 && s.charCodeAt(i) <= 0x2f) i++;
-        if (i < s.length && s.charCodeAt(i) >= 0x40 && s.charCodeAt(i) <= 0x7e) i++;
-      } else if (i < s.length && s.charCodeAt(i) >= 0x40 && s.charCodeAt(i) <= 0x5f) {
-        i++;
-      }
-    } else if (c === 0x09) {
-      i++;
-      out += " ";
-      width++;
-      while (width % 8 !== 0) {
-        out += " ";
-        width++;
-      }
-    } else if (c === 0x0d || c === 0x07) {
-      i++;
-    } else {
-      out += s[i++];
-      // UTF-8 continuation bytes do not take a column.
-      if ((c & 0xc0) !== 0x80) width++;
-    }
-  }
-  return out;
-}
 
 /** The bytes Nix writes to stderr for an evaluation error (with a final newline), as a byte string. */
 export function formatEvalError(err: EvalError, showTrace: boolean): string {

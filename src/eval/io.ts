@@ -14,8 +14,8 @@ export interface EvalIO {
   readDir(path: string): Map<string, FileType>;
   /** The type of a path without following a final symlink; throws if it does not exist. */
   fileType(path: string): FileType;
-  /** Resolves symlinks (used for `import ./dir`, which reads dir/default.nix). */
-  realPath(path: string): string;
+  /** The target of the symlink at `path`, as stored in the link. */
+  readLink(path: string): string;
   /**
    * Adds a file or directory to the store like Nix's copyPathToStore (recursive NAR, sha256)
    * and returns its store path. A read-only implementation only computes the path.

@@ -77,8 +77,8 @@ export class LocalIO implements EvalIO {
     return typeOfStat(attempt(`getting status of '${path}'`, () => fs.lstatSync(bytes(path))));
   }
 
-  realPath(path: string): string {
-    return attempt(`getting status of '${path}'`, () => fs.realpathSync(bytes(path), { encoding: "buffer" })).toString("latin1");
+  readLink(path: string): string {
+    return attempt(`reading symbolic link '${path}'`, () => fs.readlinkSync(bytes(path), { encoding: "buffer" })).toString("latin1");
   }
 
   importPath(path: string, name: string): string {

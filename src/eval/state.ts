@@ -3,12 +3,13 @@
 // Builtins receive it as their first argument; `import` comes back here to load files.
 import { writeSync } from "node:fs";
 import { bytesToUtf8, utf8ToBytes } from "../nix-compat/byte-string.ts";
+import { filterAnsiEscapes } from "../nix-compat/log-text.ts";
+import { dirOf } from "../nix-compat/path-names.ts";
 import { coreBuiltins } from "./builtins/index.ts";
 import type { Builtin } from "./builtins/registry.ts";
 import { Compiler } from "./compiler/compiler.ts";
 import type { Env } from "./compiler/env.ts";
 import { CompileScope } from "./compiler/scope.ts";
-import { filterAnsiEscapes } from "./error-report.ts";
 import { EvalError } from "./errors.ts";
 import type { EvalIO } from "./io.ts";
 import { addSource, type Source } from "./position.ts";
@@ -20,6 +21,9 @@ import { NixAttrs } from "./value/attrs.ts";
 import { PrimOp } from "./value/function.ts";
 import { force, Thunk } from "./value/thunk.ts";
 import type { ForcedValue, Value } from "./value/value.ts";
+
+/** Nix gives up following a chain of symlinks after this many. */
+const MAX_SYMLINK_FOLLOWS = 1024;
 
 /** One `-I`/NIX_PATH entry: `prefix=path`, or just a path (empty prefix). */
 export interface SearchPathEntry {
@@ -195,11 +199,20 @@ export class EvalState {
     return this.globalNames;
   }
 
-  /** Nix's resolveExprPath: symlinks resolved, a directory stands for its default.nix. */
+  /**
+   * Nix's resolveExprPath: a symlink named last is followed (lexically, relative to its
+   * directory, so that `../x` in the file means what its author meant), symlinks earlier in
+   * the path are not; a directory stands for its default.nix.
+   */
   private resolveExprPath(path: string): string {
     let resolved = canonPath(path);
-    if (this.io.pathExists(resolved)) resolved = this.io.realPath(resolved);
-    if (this.io.pathExists(resolved) && this.io.fileType(resolved) === "directory") resolved = `${resolved}/default.nix`;
+    if (!this.io.pathExists(resolved)) return resolved;
+    for (let follows = 1; this.io.fileType(resolved) === "symlink"; follows++) {
+      if (follows >= MAX_SYMLINK_FOLLOWS) throw new EvalError(`too many symbolic links encountered while traversing the path '${path}'`);
+      const target = this.io.readLink(resolved);
+      resolved = canonPath(target.startsWith("/") ? target : `${dirOf(resolved)}/${target}`);
+    }
+    if (this.io.fileType(resolved) === "directory") resolved = `${resolved}/default.nix`;
     return resolved;
   }
 

@@ -32,8 +32,8 @@ export class GlueIO implements EvalIO {
     return corepkgsFile(path) !== undefined ? "regular" : this.files.fileType(path);
   }
 
-  realPath(path: string): string {
-    return corepkgsFile(path) !== undefined ? path : this.files.realPath(path);
+  readLink(path: string): string {
+    return this.files.readLink(path);
   }
 
   importPath(path: string, name: string): string {

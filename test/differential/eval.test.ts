@@ -6,7 +6,7 @@
 // -A, --arg/--argstr, and a few hundred random expressions from the parser's generator.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -253,6 +253,18 @@ describe("evaluation against nix-instantiate --eval", () => {
     writeFileSync(join(dir, "g.nix"), "{ s = 1; }");
     check(`import ${join(dir, "f.nix")}`);
     check(`[ (builtins.readFile ${join(dir, "g.nix")}) (builtins.hashFile "sha256" ${join(dir, "g.nix")}) (builtins.readDir ${dir}) ]`);
+  });
+  it("imports through symlinks: only a symlink named last is followed, lexically", () => {
+    // overlays -> ../overlays: `../lib` in overlays/overlay.nix means sub/lib, as its author saw it.
+    mkdirSync(join(dir, "links/sub/lib"), { recursive: true });
+    mkdirSync(join(dir, "links/overlays"), { recursive: true });
+    writeFileSync(join(dir, "links/sub/lib/default.nix"), '"sub/lib"');
+    writeFileSync(join(dir, "links/overlays/overlay.nix"), "import ../lib");
+    symlinkSync("../overlays", join(dir, "links/sub/overlays"));
+    symlinkSync("sub/overlays/overlay.nix", join(dir, "links/entry.nix"));
+    symlinkSync("sub/lib", join(dir, "links/libdir"));
+    check(`import ${join(dir, "links/sub/overlays/overlay.nix")}`);
+    check(`[ (import ${join(dir, "links/entry.nix")}) (import ${join(dir, "links/libdir")}) ]`);
   });
   it("random expressions from the parser's generator", () => {
     const generator = new ExpressionGenerator(new SeededRandom(2024));
