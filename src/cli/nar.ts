@@ -14,8 +14,7 @@ when its owner may execute it; sockets, FIFOs and devices are refused.`;
 async function dump(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, {}, DUMP_HELP);
   if (!args) return 0;
-  const [path, ...extra] = args.positionals;
-  if (path === undefined || extra.length > 0) throw new UsageError(`expected exactly one PATH\n${DUMP_HELP.split("\n")[0]}`);
+  const path = onlyArgument(args.positionals, "PATH", DUMP_HELP);
   const { writeNar } = await import("../nix-compat/nar/writer.ts");
   writeNar(path, 1);
   return 0;
@@ -32,11 +31,16 @@ trailing data, ...) is refused with its byte offset and leaves nothing behind.`;
 async function restore(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, {}, RESTORE_HELP);
   if (!args) return 0;
-  const [dir, ...extra] = args.positionals;
-  if (dir === undefined || extra.length > 0) throw new UsageError(`expected exactly one DIR\n${RESTORE_HELP.split("\n")[0]}`);
+  const dir = onlyArgument(args.positionals, "DIR", RESTORE_HELP);
   const { restoreNar } = await import("../nix-compat/nar/restore.ts");
   await restoreNar(process.stdin, dir);
   return 0;
+}
+
+/** The one positional argument a subcommand takes. */
+function onlyArgument(positionals: string[], name: string, help: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected exactly one ${name}\n${help.split("\n")[0]}`);
+  return positionals[0];
 }
 
 const LS_HELP = `Usage: tvix nar ls [-R] [-l] [-d] [--json] FILE.nar [PATH]

@@ -27,31 +27,29 @@ function feed(sink: WorkerSink, parts: (Buffer | { file: string })[], chunk: num
     buffer = sink.nextBuffer();
     length = 0;
   };
+  const copyIn = (bytes: Buffer): void => {
+    for (let at = 0; at < bytes.length; ) {
+      if (length === chunk) flush();
+      const n = Math.min(chunk - length, bytes.length - at);
+      bytes.copy(buffer, length, at, at + n);
+      length += n;
+      at += n;
+    }
+    expected.push(bytes);
+  };
   for (const part of parts) {
     if (Buffer.isBuffer(part)) {
-      for (let at = 0; at < part.length; ) {
-        if (length === chunk) flush();
-        const n = Math.min(chunk - length, part.length - at);
-        part.copy(buffer, length, at, at + n);
-        length += n;
-        at += n;
-      }
-      expected.push(part);
-    } else {
-      const contents = readFileSync(part.file);
-      const fd = openSync(part.file, "r");
-      if (sink.takeFile(fd, contents.length, Buffer.from(part.file))) flush();
-      else {
-        closeSync(fd);
-        for (let at = 0; at < contents.length; ) {
-          if (length === chunk) flush();
-          const n = Math.min(chunk - length, contents.length - at);
-          contents.copy(buffer, length, at, at + n);
-          length += n;
-          at += n;
-        }
-      }
+      copyIn(part);
+      continue;
+    }
+    const contents = readFileSync(part.file);
+    const fd = openSync(part.file, "r");
+    if (sink.takeFile(fd, contents.length, Buffer.from(part.file))) {
+      flush();
       expected.push(contents);
+    } else {
+      closeSync(fd);
+      copyIn(contents);
     }
   }
   sink.update(buffer.subarray(0, length));
