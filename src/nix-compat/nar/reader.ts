@@ -109,6 +109,17 @@ const K = {
   dotdot: keyword(".."),
 };
 
+/** States where exactly one keyword may come, and the state after it. */
+const KEYWORD_STEPS: Partial<Record<State, [Buffer, State]>> = {
+  [S.nodeOpen]: [K.open, S.typeTag],
+  [S.typeTag]: [K.type, S.type],
+  [S.contentsTag]: [K.contents, S.contentsLength],
+  [S.targetTag]: [K.target, S.target],
+  [S.entryOpen]: [K.open, S.nameTag],
+  [S.nameTag]: [K.name, S.name],
+  [S.entryClose]: [K.close, S.directoryTag],
+};
+
 /** The low-level piece being read: a u64 length, a string's bytes and padding, or contents. */
 const P = { length: 0, body: 1, contents: 2, padding: 3 } as const;
 type Piece = (typeof P)[keyof typeof P];
@@ -262,16 +273,15 @@ export class NarReader {
 
   /** A whole string token arrived in `this.state`. */
   private token(value: Uint8Array): void {
+    const step = KEYWORD_STEPS[this.state];
+    if (step) {
+      this.expectKeyword(value, step[0]);
+      return this.expectString(step[1]);
+    }
     switch (this.state) {
       case S.magic:
         if (!equal(value, K.magic)) this.fail(this.tokenOffset, `not a NAR: it does not start with ${EXPECTED[S.magic]}`);
         return this.expectString(S.nodeOpen);
-      case S.nodeOpen:
-        this.expectKeyword(value, K.open);
-        return this.expectString(S.typeTag);
-      case S.typeTag:
-        this.expectKeyword(value, K.type);
-        return this.expectString(S.type);
       case S.type:
         if (equal(value, K.regular)) {
           this.executable = false;
@@ -291,15 +301,9 @@ export class NarReader {
       case S.executableValue:
         this.executable = true;
         return this.expectString(S.contentsTag);
-      case S.contentsTag:
-        this.expectKeyword(value, K.contents);
-        return this.expectString(S.contentsLength);
       case S.nodeClose:
         this.expectKeyword(value, K.close);
         return this.nodeDone();
-      case S.targetTag:
-        this.expectKeyword(value, K.target);
-        return this.expectString(S.target);
       case S.target:
         if (value.length === 0) this.fail(this.tokenOffset, "symlink target is empty");
         if (value.includes(0)) this.fail(this.tokenOffset, `symlink target ${quote(value)} contains a NUL byte`);
@@ -311,12 +315,6 @@ export class NarReader {
         this.directories.pop();
         this.visitor.directoryEnd();
         return this.nodeDone();
-      case S.entryOpen:
-        this.expectKeyword(value, K.open);
-        return this.expectString(S.nameTag);
-      case S.nameTag:
-        this.expectKeyword(value, K.name);
-        return this.expectString(S.name);
       case S.name: {
         const name = Buffer.from(value);
         this.checkName(name);
@@ -330,9 +328,6 @@ export class NarReader {
           this.fail(this.tokenOffset, `directories are nested more than ${this.maxDepth} deep`);
         }
         return this.expectString(S.nodeOpen);
-      case S.entryClose:
-        this.expectKeyword(value, K.close);
-        return this.expectString(S.directoryTag);
     }
   }
 
