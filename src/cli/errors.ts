@@ -19,13 +19,14 @@ export function reportError(err: unknown): number {
     return 1;
   }
   const e = err as NodeJS.ErrnoException;
+  // The reader went away (`tvix nar dump … | head`): nothing more to say, as with Nix.
+  if (e?.code === "EPIPE") return 0;
   if (e && typeof e === "object" && typeof e.code === "string" && typeof e.syscall === "string") {
     // A failed system call: say which file and why, as Nix does ("getting status of …").
     const where = e.path ? ` '${e.path}'` : "";
     process.stderr.write(`error: ${e.syscall}${where}: ${systemMessage(e)}\n`);
     return 1;
   }
-  if (e?.code === "EPIPE") return 0;
   process.stderr.write(`error: internal error: ${e?.message ?? String(err)}\n`);
   if (process.env.TVIX_DEBUG) process.stderr.write(`${e?.stack}\n`);
   return 1;
