@@ -11,7 +11,7 @@ import { force } from "../eval/value/thunk.ts";
 import { isFunction, showType, type Value } from "../eval/value/value.ts";
 import type { Hash } from "../nix-compat/hash.ts";
 import { type FileIngestionMethod, makeFixedOutputPath } from "../nix-compat/store-path.ts";
-import { baseNameOf } from "./base-name.ts";
+import { baseNameOf } from "../nix-compat/path-names.ts";
 import { parseHashAllowEmpty } from "./hash-argument.ts";
 import { nixCompat } from "./nix-compat-errors.ts";
 import { coercePathArgument } from "./path-argument.ts";

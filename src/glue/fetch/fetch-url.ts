@@ -14,7 +14,7 @@ import { encodeBytes, utf8ToBytes } from "../../nix-compat/byte-string.ts";
 import { type Hash, hashFile, parseHash } from "../../nix-compat/hash.ts";
 import { narHash } from "../../nix-compat/nar/writer.ts";
 import { type FileIngestionMethod, makeFixedOutputPath } from "../../nix-compat/store-path.ts";
-import { baseNameOf } from "../base-name.ts";
+import { baseNameOf } from "../../nix-compat/path-names.ts";
 import { parseHashAllowEmpty } from "../hash-argument.ts";
 import { nixCompat } from "../nix-compat-errors.ts";
 import type { GlueServices } from "../services.ts";
