@@ -3,13 +3,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRandomTree } from "../test/support/random-tree.ts";
-import { type Timing, timeCommand } from "./lib/measure.ts";
-
-export interface Comparison {
-  name: string;
-  tvix: Timing;
-  nix: Timing;
-}
+import { type Command, type Comparison, compareCommands } from "./lib/measure.ts";
 
 const TREE_SEED = 20261121;
 const TREE_BYTES = 1 << 30;
@@ -31,19 +25,12 @@ export async function run(workDir: string, tvix: string[], runs: number): Promis
   const tree = benchTree(workDir);
   const [node, ...tvixArgs] = tvix;
   const nixCommand = ["--extra-experimental-features", "nix-command"];
-  const cases: [string, [string, string[]], [string, string[]], "null" | "pipe"][] = [
+  const cases: [string, Command, Command, "null" | "pipe"][] = [
     ["NAR dump > /dev/null", [node, [...tvixArgs, "nar", "dump", tree]], ["nix-store", ["--dump", tree]], "null"],
     ["NAR dump | pipe", [node, [...tvixArgs, "nar", "dump", tree]], ["nix-store", ["--dump", tree]], "pipe"],
     ["hash path (sha256)", [node, [...tvixArgs, "hash", "path", tree]], ["nix", [...nixCommand, "hash", "path", tree]], "null"],
   ];
   const results: Comparison[] = [];
-  for (const [name, [tCmd, tArgs], [nCmd, nArgs], stdout] of cases) {
-    // One untimed run each warms the page cache so both sides read from memory.
-    await timeCommand(tCmd, tArgs, { runs: 1, stdout });
-    await timeCommand(nCmd, nArgs, { runs: 1, stdout });
-    const nix = await timeCommand(nCmd, nArgs, { runs, stdout });
-    const tvixTiming = await timeCommand(tCmd, tArgs, { runs, stdout });
-    results.push({ name, tvix: tvixTiming, nix });
-  }
+  for (const [name, tvixRun, nixRun, stdout] of cases) results.push(await compareCommands(name, tvixRun, nixRun, { runs, stdout }));
   return results;
 }
