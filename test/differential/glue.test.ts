@@ -108,6 +108,8 @@ function cases(): [string, string][] {
     ["multiOutputDeps", `let m = d { name = "m"; outputs = [ "out" "dev" ]; }; in d { name = "user"; dev = m.dev; out2 = "\${m.out}/bin"; }`],
     ["drvPathDep", `let a = d { name = "a"; src = ./src/a.txt; }; b = d { name = "b"; inherit a; }; in d { name = "all-of-b"; p = b.drvPath; }`],
     ["toFileRefs", `let t = builtins.toFile "conf" "hello \${./src/a.txt} \${builtins.toFile "inner" "x"}"; in d { inherit t; }`],
+    // Nix writes toFile texts to the store at once, so they can be read and imported.
+    ["toFileImport", `[ (import (builtins.toFile "e.nix" "{ x = 1; }")).x (builtins.readFile (builtins.toFile "r" "text")) ]`],
     ["structured", `d { __structuredAttrs = true; list = [ 1 "a" null { x = ./src/a.txt; } ]; n = null; f = 1.5; s = "q\\"\\n"; dep = d { name = "dep"; }; outputs = [ "out" "doc" ]; args = [ "x" ]; }`],
     ["ignoreNulls", `d { __ignoreNulls = true; a = null; b = 1; args = [ null ]; }`],
     ["passAsFile", `d { passAsFile = [ "big" ]; big = "lots"; allowedReferences = [ ]; disallowedRequisites = [ "x" ]; }`],
