@@ -1,4 +1,4 @@
-// No-crash fuzz test of `tvix eval --strict`: mutated conformance files (both suites) and
+// No-crash fuzz test of `tvix eval --strict` (plain, --json, --xml): mutated conformance files (both suites) and
 // generated hostile programs, each evaluated by its own process under a time limit. Only the
 // outcome's shape is checked: exit 0, or exit 1 with a Nix-style `error:` — never a JS stack
 // trace, an internal error, death by a signal or a hang. A program that also makes real Nix
@@ -20,8 +20,8 @@ import { nixFiles } from "./support/nixpkgs.ts";
 import { SeededRandom } from "./support/seeded-random.ts";
 
 const SEED = Number(process.env.EVAL_FUZZ_SEED ?? 20261122);
-/** A few hundred processes of ~0.5 s CPU each: about a minute on 2 cores. */
-const COUNT = Number(process.env.EVAL_FUZZ_COUNT ?? 200);
+/** Processes of ~0.35 s CPU each: about a minute on 2 idle cores. */
+const COUNT = Number(process.env.EVAL_FUZZ_COUNT ?? 300);
 /** A program still running after this much CPU time hangs; the wall-clock limit only backs it up. */
 const CPU_LIMIT_S = 10;
 const WALL_LIMIT_MS = 120_000;
@@ -45,6 +45,8 @@ interface Program {
   text: string;
   /** Where it is evaluated: a copy (by symlinks) of the lang directory it came from, so that relative imports resolve. */
   dir: string;
+  /** `--strict`, sometimes with `--json` or `--xml`: each output format forces values its own way. */
+  flags: string[];
 }
 
 interface Outcome {
@@ -76,16 +78,19 @@ interface SourceFile {
   dir: string;
 }
 
+const OUTPUT_FLAGS = [[], [], [], ["--json"], ["--xml"]];
+
 function generate(seed: number, corpus: SourceFile[], builtinNames: string[]): Program {
   const random = new SeededRandom(seed);
+  const flags = ["--strict", ...random.pick(OUTPUT_FLAGS)];
   if (random.next() < MUTATED_SHARE) {
     // Most cases expect parse or evaluation errors; the programs that evaluate get mutated more often.
     const evaluating = corpus.filter((source) => basename(source.file).startsWith("eval-okay-"));
     const source = random.pick(random.next() < EVALUATING_SHARE ? evaluating : corpus);
     const mutator = new NixSourceMutator(random, corpus.map((c) => c.text));
-    return { seed, origin: `mutated ${source.file}`, text: mutator.mutate(source.text), dir: source.dir };
+    return { seed, origin: `mutated ${source.file}`, text: mutator.mutate(source.text), dir: source.dir, flags };
   }
-  return { seed, origin: "generated", text: new HostileProgramGenerator(random, builtinNames).program(), dir: corpus[0].dir };
+  return { seed, origin: "generated", text: new HostileProgramGenerator(random, builtinNames).program(), dir: corpus[0].dir, flags };
 }
 
 /** Runs `command` on the program's file in its directory; kills it at the CPU time limit. */
@@ -142,7 +147,7 @@ function problem(outcome: Outcome): string | undefined {
 
 /** Real Nix on the same program: does it finish (with a result or an error) within the limit? */
 async function nixFinishes(program: Program): Promise<boolean> {
-  const outcome = await evaluate("nix-instantiate", ["--eval", "--strict"], program);
+  const outcome = await evaluate("nix-instantiate", ["--eval", ...program.flags], program);
   return !outcome.timedOut && !outcome.signal && (outcome.code === 0 || outcome.code === 1);
 }
 
@@ -162,7 +167,7 @@ test(`tvix eval survives ${COUNT} fuzzed programs (seeds ${SEED}…${SEED + COUN
   const worker = async () => {
     while (next < COUNT) {
       const program = generate(SEED + next++, corpus, builtinNames);
-      const outcome = await evaluate(process.execPath, [TVIX, "eval", "--strict"], program);
+      const outcome = await evaluate(process.execPath, [TVIX, "eval", ...program.flags], program);
       const wrong = problem(outcome);
       timings.push({ seconds: outcome.seconds, seed: program.seed });
       if (!wrong) tally[outcome.code === 0 ? "ok" : "error"]++;
@@ -184,5 +189,5 @@ function report(program: Program, wrong: string, outcome: Outcome): string {
   const file = join(kept, `${program.seed}.nix`);
   writeFileSync(file, program.text, "latin1");
   const stderr = outcome.stderr.split("\n").slice(0, 12).join("\n");
-  return `seed ${program.seed} (${program.origin}): ${wrong}; program kept in ${file}, reproduce with EVAL_FUZZ_SEED=${program.seed} EVAL_FUZZ_COUNT=1\n${stderr}`;
+  return `seed ${program.seed} (${program.origin}, ${program.flags.join(" ")}): ${wrong}; program kept in ${file}, reproduce with EVAL_FUZZ_SEED=${program.seed} EVAL_FUZZ_COUNT=1\n${stderr}`;
 }
