@@ -3,7 +3,6 @@
 // entries, far more than the main thread's JavaScript stack allows.
 import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { getSystemErrorMessage } from "node:util";
 import { parentPort, workerData } from "node:worker_threads";
 import { formatEvalError } from "../eval/error-report.ts";
 import { addSource, NO_POS, type Source } from "../eval/position.ts";
@@ -11,6 +10,7 @@ import type { Expr } from "../eval/syntax/ast.ts";
 import { parseNix } from "../eval/syntax/parse.ts";
 import { ParseError } from "../eval/syntax/parse-error.ts";
 import { showExpr } from "../eval/syntax/show.ts";
+import { strerror } from "../nix-compat/strerror.ts";
 
 export interface ParseJob {
   /** File names, or expressions when `expressions` is set. */
@@ -60,7 +60,7 @@ function readNixFile(name: string): Source {
     path = resolve(dirname(path), readlinkSync(path));
   }
   const text = fileOp(`opening file '${path}'`, () => {
-    if (statSync(path).isDirectory()) throw Object.assign(new Error("EISDIR"), { errno: -21 });
+    if (statSync(path).isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR", errno: -21 });
     return readFileSync(path, "latin1");
   });
   return addSource(path, text);
@@ -71,10 +71,9 @@ function fileOp<R>(what: string, op: () => R): R {
   try {
     return op();
   } catch (err) {
-    const errno = (err as NodeJS.ErrnoException).errno;
-    if (typeof errno !== "number") throw err;
-    const reason = getSystemErrorMessage(errno);
-    throw new FileError(`${what}: ${reason[0].toUpperCase()}${reason.slice(1)}`);
+    const reason = strerror(err);
+    if (reason === undefined) throw err;
+    throw new FileError(`${what}: ${reason}`);
   }
 }
 

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import { narHash } from "../nix-compat/nar/writer.ts";
 import { DEFAULT_STORE_DIR, makeFixedOutputPath } from "../nix-compat/store-path.ts";
+import { strerror } from "../nix-compat/strerror.ts";
 import { SysError } from "./errors.ts";
 import type { EvalIO, FileType } from "./io.ts";
 
@@ -19,24 +20,15 @@ function typeOfStat(stat: { isFile(): boolean; isDirectory(): boolean; isSymboli
   return "unknown";
 }
 
-/** strerror() texts of the errors file access meets. */
-const STRERROR: Record<string, string> = {
-  ENOENT: "No such file or directory",
-  ENOTDIR: "Not a directory",
-  EISDIR: "Is a directory",
-  EACCES: "Permission denied",
-  ELOOP: "Too many levels of symbolic links",
-  ENAMETOOLONG: "File name too long",
-};
 
 /** Runs a file-system call; a failure becomes Nix's "WHAT: strerror" error. */
 function attempt<T>(what: string, action: () => T): T {
   try {
     return action();
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code !== "string") throw err;
-    throw new SysError(`${what}: ${STRERROR[code] ?? code}`);
+    const reason = strerror(err);
+    if (reason === undefined) throw err;
+    throw new SysError(`${what}: ${reason}`);
   }
 }
 
