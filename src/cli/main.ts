@@ -12,7 +12,7 @@ const commands: Record<string, CommandEntry> = {
   parse: { summary: "parse Nix code (nix-instantiate --parse)", load: () => import("./parse.ts") },
   nar: { summary: "write, restore and list Nix archives (NAR)", load: () => import("./nar.ts") },
   hash: { summary: "hash files and paths, convert hashes between encodings", load: () => import("./hash.ts") },
-  store: { summary: "compute store paths (store add --dry-run)", load: () => import("./store.ts") },
+  store: { summary: "the store: add, dump, copy, serve (gRPC daemon, binary cache)", load: () => import("./store.ts") },
   derivation: { summary: "show derivations (.drv) as JSON", load: () => import("./derivation.ts") },
   key: { summary: "generate binary-cache signing keys", load: () => import("./key.ts") },
 };

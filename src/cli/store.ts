@@ -1,44 +1,25 @@
-// `tvix store …`: for now the store paths Nix would give to files and trees
-// (`store add --dry-run`); adding for real arrives with the store.
-import { basename, resolve } from "node:path";
-import { utf8ToBytes } from "../nix-compat/byte-string.ts";
-import { hashFile, parseHashAlgo } from "../nix-compat/hash.ts";
-import { narHash } from "../nix-compat/nar/writer.ts";
-import { DEFAULT_STORE_DIR, makeFixedOutputPath } from "../nix-compat/store-path.ts";
-import { parseCommandArgs, runSubcommand } from "./args.ts";
-import { UsageError } from "./errors.ts";
+// `tvix store …`: one file per subcommand under store/, loaded only when it runs.
+import { type Subcommand, runSubcommand } from "./args.ts";
 
-const ADD_HELP = `Usage: tvix store add --dry-run [--name NAME] [--flat] [--hash-algo ALGO] PATH…
+type CommandModule = { run: (argv: string[]) => Promise<number> };
 
-Prints the store path that adding each PATH would give, exactly as Nix computes it:
-  default      the NAR of PATH, sha256 ('nix store add-path', 'nix-store --add')
-  --flat       the contents of the regular file PATH ('nix-store --add-fixed ALGO')
-  --hash-algo  md5, sha1, sha256 (default) or sha512 ('nix-store --add-fixed [--recursive] ALGO')
-  --name NAME  the store path name (default: the base name of PATH)
-Only --dry-run exists so far: writing into a store arrives with the store component.`;
-
-async function add(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(
-    argv,
-    { "dry-run": { type: "boolean" }, name: { type: "string" }, flat: { type: "boolean" }, "hash-algo": { type: "string", default: "sha256" } },
-    ADD_HELP,
-  );
-  if (!args) return 0;
-  if (!args.values["dry-run"]) throw new UsageError("'tvix store add' needs --dry-run: tvix-ts has no store to write into yet");
-  if (args.values.name !== undefined && args.positionals.length > 1) throw new UsageError("--name applies to a single PATH");
-  const algo = parseHashAlgo(args.values["hash-algo"] ?? "sha256");
-  const method = args.values.flat ? "flat" : "recursive";
-  const storeDir = process.env.NIX_STORE_DIR ?? DEFAULT_STORE_DIR;
-  for (const path of args.positionals) {
-    const hash = method === "flat" ? hashFile(algo, path) : narHash(path, algo).hash;
-    const name = utf8ToBytes(args.values.name ?? basename(resolve(path)));
-    process.stdout.write(`${makeFixedOutputPath(name, method, hash, { storeDir }).toAbsolute(storeDir)}\n`);
-  }
-  return 0;
+function lazy(summary: string, load: () => Promise<CommandModule>): Subcommand {
+  return { summary, run: async (argv) => (await load()).run(argv) };
 }
 
+const subcommands: Record<string, Subcommand> = {
+  add: lazy("add files and trees to the store (nix-store --add)", () => import("./store/add.ts")),
+  "import-nar": lazy("add a store path from a NAR", () => import("./store/import-nar.ts")),
+  dump: lazy("write a store path as a NAR (nix-store --dump)", () => import("./store/dump.ts")),
+  "path-info": lazy("show what the store knows of store paths (nix path-info)", () => import("./store/path-info.ts")),
+  ls: lazy("list a directory inside a store path", () => import("./store/ls.ts")),
+  cat: lazy("print a file inside a store path", () => import("./store/cat.ts")),
+  copy: lazy("copy store paths with their closures between stores", () => import("./store/copy.ts")),
+  verify: lazy("re-hash the store and report corruption", () => import("./store/verify.ts")),
+  daemon: lazy("serve the store over gRPC (tvix.castore.v1, tvix.store.v1)", () => import("./store/daemon.ts")),
+  serve: lazy("serve the store as a Nix HTTP binary cache", () => import("./store/serve.ts")),
+};
+
 export function run(argv: string[]): Promise<number> {
-  return runSubcommand("store", argv, {
-    add: { summary: "the store path of files and trees (nix store add-path --dry-run)", run: add },
-  });
+  return runSubcommand("store", argv, subcommands);
 }

@@ -1,0 +1,6 @@
+// `tvix store cat`: being built (issue 4); replaced by the real command.
+import { UsageError } from "../errors.ts";
+
+export async function run(): Promise<number> {
+  throw new UsageError("'tvix store cat' is not built yet");
+}

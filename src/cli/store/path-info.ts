@@ -1,0 +1,6 @@
+// `tvix store path-info`: being built (issue 4); replaced by the real command.
+import { UsageError } from "../errors.ts";
+
+export async function run(): Promise<number> {
+  throw new UsageError("'tvix store path-info' is not built yet");
+}
