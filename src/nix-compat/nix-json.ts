@@ -3,8 +3,8 @@
 // 0x20 (as `\u00XX`); all other bytes, even invalid UTF-8, pass through. Pretty printing puts
 // each member on its own line, indented by two spaces a level; empty containers stay `{}`/`[]`.
 
-/** A JSON value; objects are Maps so that keys keep the order they are given in. */
-export type NixJson = string | boolean | null | NixJson[] | Map<string, NixJson>;
+/** A JSON value; objects are Maps so that keys keep the order they are given in; numbers are integers. */
+export type NixJson = string | number | boolean | null | NixJson[] | Map<string, NixJson>;
 
 /** A JSON string literal, escaped as Nix escapes it. */
 export function nixJsonString(s: string): string {
