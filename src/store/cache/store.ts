@@ -77,6 +77,13 @@ export async function openCacheStore(url: URL, options: OpenOptions): Promise<St
   return cacheStore(near, far);
 }
 
+/** Each service of the near store in front of the same service of the far one. */
+export const cacheServices: { [K in "blobs" | "directories" | "pathInfos"]: (near: Store[K], far: Store[K]) => Store[K] } = {
+  blobs: cachedBlobs,
+  directories: cachedDirectories,
+  pathInfos: cachedPathInfos,
+};
+
 /** The near store in front of the far one; closing it closes both. */
 export function cacheStore(near: Store, far: Store): Store {
   return {
