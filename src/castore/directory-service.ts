@@ -4,6 +4,7 @@
 // to), the last one being the root; both orders are checked by directory-graph.ts.
 import { type B3Digest, digestHex, formatDigest } from "./digest.ts";
 import type { Directory } from "./directory.ts";
+import { LeavesToRootValidator } from "./directory-graph.ts";
 import { CastoreError } from "./errors.ts";
 
 export interface DirectoryPutter {
@@ -27,6 +28,22 @@ export interface DirectoryService {
   /** Starts storing a tree, leaves to root. */
   putMultiple(): DirectoryPutter;
   close(): Promise<void>;
+}
+
+/**
+ * A putter that validates the stream in memory and hands the whole tree (leaves first) to
+ * `store` at close: for backends that write a tree at once.
+ */
+export function validatingPutter(store: (leavesToRoot: Directory[]) => Promise<void>): DirectoryPutter {
+  const validator = new LeavesToRootValidator();
+  return {
+    put: async (directory) => validator.add(directory),
+    close: async () => {
+      const { root, directories } = validator.finish();
+      await store(directories);
+      return root.digest();
+    },
+  };
 }
 
 /** Stores a whole tree given leaves to root; returns the root digest. */

@@ -24,6 +24,7 @@ type Opener = (url: URL, options: OpenOptions) => Promise<Store>;
 /** Backends by URL scheme; each entry loads its module on first use. */
 const backends: Record<string, () => Promise<Opener>> = {
   memory: async () => (await import("./memory/store.ts")).openMemoryStore,
+  local: async () => (await import("./local/store.ts")).openLocalStore,
   cache: async () => (await import("./cache/store.ts")).openCacheStore,
 };
 

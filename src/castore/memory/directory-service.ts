@@ -1,8 +1,7 @@
 // `memory://` directories: a map from digest to Directory.
 import { type B3Digest, digestHex } from "../digest.ts";
 import type { Directory } from "../directory.ts";
-import { LeavesToRootValidator } from "../directory-graph.ts";
-import { type DirectoryPutter, type DirectoryService, walkRootToLeaves } from "../directory-service.ts";
+import { type DirectoryPutter, type DirectoryService, validatingPutter, walkRootToLeaves } from "../directory-service.ts";
 
 export class MemoryDirectoryService implements DirectoryService {
   private readonly directories = new Map<string, Directory>();
@@ -16,15 +15,9 @@ export class MemoryDirectoryService implements DirectoryService {
   }
 
   putMultiple(): DirectoryPutter {
-    const validator = new LeavesToRootValidator();
-    return {
-      put: async (directory) => validator.add(directory),
-      close: async () => {
-        const { root, directories } = validator.finish();
-        for (const directory of directories) this.directories.set(digestHex(directory.digest()), directory);
-        return root.digest();
-      },
-    };
+    return validatingPutter(async (directories) => {
+      for (const directory of directories) this.directories.set(digestHex(directory.digest()), directory);
+    });
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,275 @@
+// Local blobs: one file per blob, `DIR/<first 2 hex digits>/<hex digest>`, so that the
+// filesystem does the storing and reading is a plain file read. The 256 shard directories keep
+// any one directory small enough for fast lookups.
+//
+// A blob is first written to `DIR/tmp/<pid>-<random>` (same filesystem, so the final rename is
+// atomic), hashed while it is written, fsync'd, then renamed to its digest: a crash at any point
+// leaves at most a temporary file, never a blob file with wrong contents. Temporary files of
+// processes that no longer run are removed when a store is opened; the pid in the name is what
+// lets several processes (a daemon and a CLI) share one directory without deleting each other's
+// writes in progress. Two writers of the same contents both rename onto the same name, which is
+// harmless: the bytes are identical.
+//
+// The rename itself becomes durable only when its directory is fsync'd. Doing that for every
+// blob would double the cost of small files, so the shard directories touched are remembered and
+// fsync'd together by `sync()`, which the store calls before it records anything that refers to
+// these blobs (see store/local/path-info-service.ts).
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { strerror } from "../../nix-compat/strerror.ts";
+import type { BlobService, BlobWriter, ChunkMeta } from "../blob-service.ts";
+import { type B3Digest, Blake3Hasher, checkDigest, digestEquals, digestHex, formatDigest } from "../digest.ts";
+import { CastoreError } from "../errors.ts";
+
+const TMP = "tmp";
+const READ_BUFFER = 1 << 20;
+
+/** A failed system call as a CastoreError that names what was being done and where. */
+export function fileError(what: string, path: string, err: unknown): CastoreError {
+  const reason = strerror(err);
+  if (reason === undefined) return err instanceof CastoreError ? err : new CastoreError("unavailable", `${what} '${path}': ${String(err)}`, { cause: err });
+  return new CastoreError("unavailable", `${what} '${path}': ${reason}`, { cause: err });
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function fsyncDirectory(path: string): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export class LocalBlobService implements BlobService {
+  readonly dir: string;
+  private readonly tmpDir: string;
+  /** Directories whose new entries are not yet known to be durable. */
+  private readonly unsynced = new Set<string>();
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.tmpDir = join(dir, TMP);
+  }
+
+  /** Opens (creating if needed) the blob directory and removes temporary files of dead writers. */
+  static async open(dir: string): Promise<LocalBlobService> {
+    const service = new LocalBlobService(dir);
+    try {
+      await mkdir(service.tmpDir, { recursive: true });
+    } catch (err) {
+      throw fileError("cannot create the blob directory", service.tmpDir, err);
+    }
+    await service.removeAbandonedTemporaries();
+    return service;
+  }
+
+  private async removeAbandonedTemporaries(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.tmpDir);
+    } catch (err) {
+      throw fileError("cannot list", this.tmpDir, err);
+    }
+    for (const name of names) {
+      const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+      if (!Number.isSafeInteger(pid) || pid === process.pid || processIsAlive(pid)) continue;
+      try {
+        await unlink(join(this.tmpDir, name));
+      } catch (err) {
+        // Another process opening the store at the same time may have removed it first.
+        if (!isNotFound(err)) throw fileError("cannot remove the abandoned temporary file", join(this.tmpDir, name), err);
+      }
+    }
+  }
+
+  /** Where the blob with this digest lives. */
+  blobPath(digest: B3Digest): string {
+    const hex = digestHex(checkDigest(digest));
+    return join(this.dir, hex.slice(0, 2), hex);
+  }
+
+  async has(digest: B3Digest): Promise<boolean> {
+    const path = this.blobPath(digest);
+    try {
+      return (await stat(path)).isFile();
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw fileError("cannot look up blob", path, err);
+    }
+  }
+
+  async chunks(digest: B3Digest): Promise<ChunkMeta[] | undefined> {
+    return (await this.has(digest)) ? [] : undefined;
+  }
+
+  async read(digest: B3Digest): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const path = this.blobPath(digest);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "r");
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw fileError("cannot open blob", path, err);
+    }
+    return readVerified(handle, path, digest);
+  }
+
+  openWrite(): BlobWriter {
+    return new LocalBlobWriter(this);
+  }
+
+  /** Makes every blob stored so far by this process durable (its directory entry fsync'd). */
+  async sync(): Promise<void> {
+    const directories = [...this.unsynced];
+    this.unsynced.clear();
+    try {
+      await Promise.all(directories.map((directory) => fsyncDirectory(directory)));
+    } catch (err) {
+      for (const directory of directories) this.unsynced.add(directory);
+      throw fileError("cannot sync the blob directory", this.dir, err);
+    }
+  }
+
+  /** Moves a complete, fsync'd temporary file to its digest's name. */
+  async commit(tmpPath: string, digest: B3Digest): Promise<void> {
+    const path = this.blobPath(digest);
+    const shard = join(path, "..");
+    try {
+      if (await this.has(digest)) {
+        await unlink(tmpPath);
+      } else {
+        const created = await mkdir(shard, { recursive: true });
+        if (created !== undefined) this.unsynced.add(this.dir);
+        await rename(tmpPath, path);
+      }
+    } catch (err) {
+      throw fileError("cannot store blob", path, err);
+    }
+    // Also when the blob was there already: another process may have renamed it without syncing yet.
+    this.unsynced.add(shard);
+  }
+
+  newTemporaryPath(): string {
+    return join(this.tmpDir, `${process.pid}-${randomBytes(8).toString("hex")}`);
+  }
+
+  async close(): Promise<void> {
+    await this.sync();
+  }
+}
+
+async function* readVerified(handle: FileHandle, path: string, digest: B3Digest): AsyncIterable<Uint8Array> {
+  const hasher = new Blake3Hasher();
+  try {
+    for (;;) {
+      let bytesRead: number;
+      let buffer: Buffer;
+      try {
+        buffer = Buffer.allocUnsafe(READ_BUFFER);
+        ({ bytesRead } = await handle.read(buffer, 0, READ_BUFFER, null));
+      } catch (err) {
+        throw fileError("cannot read blob", path, err);
+      }
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      hasher.update(chunk);
+      yield chunk;
+    }
+  } finally {
+    await handle.close();
+  }
+  const actual = hasher.digest();
+  if (!digestEquals(actual, digest)) {
+    throw new CastoreError("data-loss", `blob ${formatDigest(digest)} is corrupt: its file '${path}' has contents ${formatDigest(actual)}`);
+  }
+}
+
+class LocalBlobWriter implements BlobWriter {
+  private readonly service: LocalBlobService;
+  private readonly tmpPath: string;
+  private readonly hasher = new Blake3Hasher();
+  private handle: Promise<FileHandle> | undefined;
+  private state: "open" | "closed" = "open";
+
+  constructor(service: LocalBlobService) {
+    this.service = service;
+    this.tmpPath = service.newTemporaryPath();
+  }
+
+  private file(): Promise<FileHandle> {
+    this.handle ??= open(this.tmpPath, "wx", 0o444).catch((err: unknown) => {
+      throw fileError("cannot create temporary blob file", this.tmpPath, err);
+    });
+    return this.handle;
+  }
+
+  private checkOpen(): void {
+    if (this.state !== "open") throw new CastoreError("invalid-argument", "blob writer used after close or abort");
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.checkOpen();
+    const handle = await this.file();
+    this.hasher.update(chunk);
+    try {
+      for (let offset = 0; offset < chunk.length; ) {
+        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+        offset += bytesWritten;
+      }
+    } catch (err) {
+      throw fileError("cannot write temporary blob file", this.tmpPath, err);
+    }
+  }
+
+  async close(): Promise<B3Digest> {
+    this.checkOpen();
+    this.state = "closed";
+    const digest = this.hasher.digest();
+    try {
+      const handle = await this.file();
+      try {
+        await handle.sync();
+      } catch (err) {
+        throw fileError("cannot sync temporary blob file", this.tmpPath, err);
+      } finally {
+        await handle.close();
+      }
+      await this.service.commit(this.tmpPath, digest);
+    } catch (err) {
+      await this.removeTemporary();
+      throw err;
+    }
+    return digest;
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    if (this.handle === undefined) return;
+    await (await this.handle.catch(() => undefined))?.close();
+    await this.removeTemporary();
+  }
+
+  private async removeTemporary(): Promise<void> {
+    try {
+      await unlink(this.tmpPath);
+    } catch (err) {
+      if (!isNotFound(err)) throw fileError("cannot remove temporary blob file", this.tmpPath, err);
+    }
+  }
+}
