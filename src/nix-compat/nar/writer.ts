@@ -20,7 +20,7 @@ interface DirectoryFrame {
 }
 
 /** Token runs the writer emits as a whole, encoded once. */
-const tokens = {
+export const tokens = {
   magic: encodeTokens(NAR_MAGIC),
   regular: encodeTokens("(", "type", "regular"),
   executable: encodeTokens("executable", ""),
@@ -31,7 +31,7 @@ const tokens = {
   node: encodeTokens("node"),
   close: encodeTokens(")"),
 };
-const REGULAR_HEADER_LENGTH = tokens.regular.length + tokens.executable.length + tokens.contents.length + 8;
+export const REGULAR_HEADER_LENGTH = tokens.regular.length + tokens.executable.length + tokens.contents.length + 8;
 
 /** Nix's PathFilter: called with the full path of each directory entry; false leaves it (and its subtree) out. */
 export type PathFilter = (path: Buffer) => boolean;
@@ -71,6 +71,10 @@ export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}
   const filter = options.filter;
   out.put(tokens.magic);
   const stack: DirectoryFrame[] = [];
+  const hasNext = (frame: DirectoryFrame): boolean => {
+    if (filter) while (frame.next < frame.entries.length && !filter(childPath(frame, frame.entries[frame.next]))) frame.next++;
+    return frame.next < frame.entries.length;
+  };
   let nodePath = root;
   let kind = kindOf(lstatSync(root), root);
   for (;;) {
@@ -120,23 +124,9 @@ export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}
       stack.push({ path: nodePath, entries, next: 0 });
     }
 
-    // The node is written (a directory only opened). Close entries and directories that are
-    // done, then go on with the next entry of the innermost open directory.
-    let finished = kind !== "directory";
-    let frame: DirectoryFrame | undefined;
-    while ((frame = stack.at(-1))) {
-      if (out.free < tokens.close.length) yield out.take();
-      if (finished) {
-        out.put(tokens.close); // the entry whose node just finished
-        finished = false;
-        continue;
-      }
-      if (filter) while (frame.next < frame.entries.length && !filter(childPath(frame, frame.entries[frame.next]))) frame.next++;
-      if (frame.next < frame.entries.length) break;
-      out.put(tokens.close); // the directory itself
-      stack.pop();
-      finished = true;
-    }
+    // The node is written (a directory only opened): close what is complete, then go on with
+    // the next entry of the innermost open directory.
+    const frame = yield* closeFinished(out, stack, kind !== "directory", hasNext);
     if (!frame) break;
     const entry = frame.entries[frame.next++];
     const header = tokens.entry.length + tokenLength(entry.name.length) + tokens.node.length;
@@ -148,6 +138,28 @@ export function* narChunks(path: string | Buffer, options: NarChunksOptions = {}
     kind = kindOf(entry, nodePath);
   }
   if (out.length > 0) yield out.rest();
+}
+
+/**
+ * Once a node is written (a directory only opened, so not `finished`): closes the entries and
+ * directories that are complete and returns the innermost open directory that `hasNext` says
+ * has an entry left, or undefined once the root is closed.
+ */
+export function* closeFinished<F>(out: OutputBuffer, stack: F[], finished: boolean, hasNext: (frame: F) => boolean): Generator<Uint8Array, F | undefined, undefined> {
+  let frame: F | undefined;
+  while ((frame = stack.at(-1))) {
+    if (out.free < tokens.close.length) yield out.take();
+    if (finished) {
+      out.put(tokens.close); // the entry whose node just finished
+      finished = false;
+      continue;
+    }
+    if (hasNext(frame)) return frame;
+    out.put(tokens.close); // the directory itself
+    stack.pop();
+    finished = true;
+  }
+  return undefined;
 }
 
 const SLASH = Buffer.from("/");
@@ -198,7 +210,7 @@ function reuse(buffer: Buffer): () => Buffer {
 }
 
 /** The writer's output: a buffer filled front to back and handed out when full. */
-class OutputBuffer {
+export class OutputBuffer {
   buffer: Buffer;
   length = 0;
   private readonly next: () => Buffer;

@@ -1,0 +1,146 @@
+// A NAR stream into castore. The NAR reader is a synchronous push parser; blob writes are
+// async. So each chunk of the stream is pushed whole, the parser's events are queued, and the
+// queue is worked off (awaiting each blob write) before the next chunk is pulled: memory stays
+// bounded by the stream's chunk size, however large the NAR. File contents are written as views
+// of the stream's chunks, uncopied. Directories are put, leaves to root, only once the whole
+// NAR has been read and validated: a truncated or hostile NAR leaves no directory behind (the
+// blobs already written are unreferenced, as blobs of an interrupted upload are).
+import { createHash } from "node:crypto";
+import type { BlobService, BlobWriter } from "../../castore/blob-service.ts";
+import { digestHex } from "../../castore/digest.ts";
+import { Directory } from "../../castore/directory.ts";
+import { putDirectories, type DirectoryService } from "../../castore/directory-service.ts";
+import type { Node } from "../../castore/node.ts";
+import { NarReader, type NarVisitor } from "../../nix-compat/nar/reader.ts";
+
+type NarEvent =
+  | { type: "directory" }
+  | { type: "entry"; name: string }
+  | { type: "directoryEnd" }
+  | { type: "file"; executable: boolean; size: number }
+  | { type: "contents"; chunk: Uint8Array }
+  | { type: "fileEnd" }
+  | { type: "symlink"; target: string };
+
+/** The parser's visitor: records events for the async side to work off. */
+class EventQueue implements NarVisitor {
+  events: NarEvent[] = [];
+
+  take(): NarEvent[] {
+    const events = this.events;
+    this.events = [];
+    return events;
+  }
+
+  directory(): void {
+    this.events.push({ type: "directory" });
+  }
+  entry(name: Buffer): void {
+    this.events.push({ type: "entry", name: name.toString("latin1") });
+  }
+  directoryEnd(): void {
+    this.events.push({ type: "directoryEnd" });
+  }
+  file(executable: boolean, size: number): void {
+    this.events.push({ type: "file", executable, size });
+  }
+  contents(chunk: Uint8Array): void {
+    this.events.push({ type: "contents", chunk });
+  }
+  fileEnd(): void {
+    this.events.push({ type: "fileEnd" });
+  }
+  symlink(target: Buffer): void {
+    this.events.push({ type: "symlink", target: target.toString("latin1") });
+  }
+}
+
+/** Builds castore nodes from the parser's events. */
+class TreeBuilder {
+  /** Every distinct directory, each after the directories it contains: leaves to root. */
+  readonly directories = new Map<string, Directory>();
+  root: Node | undefined;
+  private readonly blobs: BlobService;
+  private readonly open: { name: string; nodes: Node[] }[] = [];
+  private name = "";
+  private file: { name: string; executable: boolean; size: number; writer: BlobWriter } | undefined;
+
+  constructor(blobs: BlobService) {
+    this.blobs = blobs;
+  }
+
+  async apply(events: readonly NarEvent[]): Promise<void> {
+    for (const event of events) {
+      switch (event.type) {
+        case "directory":
+          this.open.push({ name: this.name, nodes: [] });
+          break;
+        case "entry":
+          this.name = event.name;
+          break;
+        case "directoryEnd": {
+          const { name, nodes } = this.open.pop()!;
+          // The reader checked names and their order; the constructor checks them again.
+          const directory = Directory.fromNodes(nodes);
+          const key = digestHex(directory.digest());
+          if (!this.directories.has(key)) this.directories.set(key, directory);
+          this.add(directory.toNode(name));
+          break;
+        }
+        case "file":
+          this.file = { name: this.name, executable: event.executable, size: event.size, writer: this.blobs.openWrite() };
+          break;
+        case "contents":
+          await this.file!.writer.write(event.chunk);
+          break;
+        case "fileEnd": {
+          const { name, executable, size, writer } = this.file!;
+          this.file = undefined;
+          this.add({ kind: "file", name, digest: await writer.close(), size, executable });
+          break;
+        }
+        case "symlink":
+          this.add({ kind: "symlink", name: this.name, target: event.target });
+          break;
+      }
+    }
+  }
+
+  /** Drops the blob being written, if any. */
+  async abort(): Promise<void> {
+    await this.file?.writer.abort();
+    this.file = undefined;
+  }
+
+  private add(node: Node): void {
+    const parent = this.open.at(-1);
+    if (parent) parent.nodes.push(node);
+    else this.root = node;
+  }
+}
+
+/**
+ * Reads a NAR into castore; returns its root node (anonymous), size and sha256. Fails with the
+ * reader's message on a malformed or truncated NAR. The stream's chunks must stay unchanged
+ * once yielded (as those of Node streams do).
+ */
+export async function ingestNar(nar: AsyncIterable<Uint8Array>, blobs: BlobService, directories: DirectoryService): Promise<{ node: Node; narSize: number; narSha256: Uint8Array }> {
+  const queue = new EventQueue();
+  const reader = new NarReader(queue);
+  const builder = new TreeBuilder(blobs);
+  const hasher = createHash("sha256");
+  try {
+    for await (const chunk of nar) {
+      hasher.update(chunk);
+      reader.push(chunk);
+      await builder.apply(queue.take());
+    }
+    reader.end();
+  } catch (err) {
+    await builder.abort();
+    throw err;
+  }
+  const node = builder.root!;
+  if (node.kind === "directory") await putDirectories(directories, builder.directories.values());
+  return { node, narSize: reader.offset, narSha256: new Uint8Array(hasher.digest()) };
+}
