@@ -26,6 +26,7 @@ const backends: Record<string, () => Promise<Opener>> = {
   memory: async () => (await import("./memory/store.ts")).openMemoryStore,
   local: async () => (await import("./local/store.ts")).openLocalStore,
   cache: async () => (await import("./cache/store.ts")).openCacheStore,
+  objectstore: async () => (await import("./objectstore/store.ts")).openObjectStore,
 };
 
 /** Combines three services into a Store that closes each once. */
