@@ -3,7 +3,7 @@
 // (leaves to root), then the PathInfo: the destination never holds a PathInfo whose contents or
 // references it lacks, so an interrupted copy leaves only whole paths visible.
 import type { BlobService } from "../castore/blob-service.ts";
-import { type B3Digest, digestEquals, digestHex, formatDigest } from "../castore/digest.ts";
+import { type B3Digest, digestEquals, digestHex, EMPTY_DIGEST, formatDigest } from "../castore/digest.ts";
 import type { Directory } from "../castore/directory.ts";
 import { putDirectories } from "../castore/directory-service.ts";
 import { CastoreError } from "../castore/errors.ts";
@@ -113,7 +113,8 @@ async function copyBlobs(from: BlobService, to: BlobService, files: readonly Fil
 }
 
 async function copyBlob(from: BlobService, to: BlobService, digest: B3Digest, onBytes: (bytes: number) => void): Promise<void> {
-  if (await to.has(digest)) return;
+  // The empty blob needs no copy: readers answer it without a lookup.
+  if (digestEquals(digest, EMPTY_DIGEST) || (await to.has(digest))) return;
   const stream = await from.read(digest);
   if (stream === undefined) throw new CastoreError("data-loss", `blob ${formatDigest(digest)} is missing from the source store`);
   const writer = to.openWrite();

@@ -6,7 +6,7 @@ import { constants } from "node:fs";
 import { chmod, link, lstat, mkdir, open, rename, rm, rmdir, symlink, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { BlobService } from "../blob-service.ts";
-import { type B3Digest, digestHex, formatDigest } from "../digest.ts";
+import { type B3Digest, digestEquals, digestHex, EMPTY_DIGEST, formatDigest } from "../digest.ts";
 import type { Directory } from "../directory.ts";
 import type { DirectoryService } from "../directory-service.ts";
 import { CastoreError } from "../errors.ts";
@@ -51,6 +51,8 @@ export function treeDirectory(tree: Map<string, Directory>, digest: B3Digest, pa
  * length is not the node's size; `path` names the file in errors.
  */
 export async function* fileContents(blobs: BlobService, node: FileNode, path: string): AsyncIterable<Uint8Array> {
+  // The empty blob needs no lookup: stores need not keep it.
+  if (node.size === 0 && digestEquals(node.digest, EMPTY_DIGEST)) return;
   const stream = await blobs.read(node.digest);
   if (stream === undefined) throw new CastoreError("data-loss", `blob ${formatDigest(node.digest)} of file '${path}' is missing`);
   let length = 0;

@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { BlobService } from "../../castore/blob-service.ts";
+import type { Directory } from "../../castore/directory.ts";
+import type { DirectoryPutter } from "../../castore/directory-service.ts";
+import { ingestPath } from "../../castore/fs/ingest.ts";
+import { MemoryBlobService } from "../../castore/memory/blob-service.ts";
+import { MemoryDirectoryService } from "../../castore/memory/directory-service.ts";
+import type { Node } from "../../castore/node.ts";
+import { hashBytes } from "../../nix-compat/hash.ts";
+import { NarReader } from "../../nix-compat/nar/reader.ts";
+import { encodeTokens } from "../../nix-compat/nar/wire.ts";
+import { createSampleTree, narBytes } from "../../../test/support/nar.ts";
+import { createRandomTree } from "../../../test/support/random-tree.ts";
+import { ingestNar } from "./ingest.ts";
+import { renderNar } from "./render.ts";
+
+/** A memory DirectoryService that counts the trees it was asked to store. */
+class CountingDirectoryService extends MemoryDirectoryService {
+  puts = 0;
+  override putMultiple(): DirectoryPutter {
+    this.puts++;
+    return super.putMultiple();
+  }
+}
+
+async function* chunked(nar: Buffer, size: number): AsyncIterable<Uint8Array> {
+  for (let at = 0; at < nar.length; at += size) yield nar.subarray(at, at + size);
+}
+
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** The reader's own verdict on `nar`, to compare messages with. */
+function readerError(nar: Buffer): string {
+  const reader = new NarReader({ directory() {}, entry() {}, directoryEnd() {}, file() {}, contents() {}, fileEnd() {}, symlink() {} });
+  try {
+    reader.push(nar);
+    reader.end();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  assert.fail("the reader accepted the NAR");
+}
+
+describe("ingestNar", () => {
+  let work: string;
+  let tree: string;
+  let nar: Buffer;
+  /** The tree's directories as ingestPath stores them. */
+  let expected: { node: Node; directories: Directory[] };
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), "tvix-ingest-nar-"));
+    tree = join(work, "tree");
+    createRandomTree(tree, { seed: 11, entries: 80 });
+    mkdirSync(join(tree, "sample-root"));
+    createSampleTree(join(tree, "sample-root/sample"));
+    nar = narBytes(tree);
+    const directories = new MemoryDirectoryService();
+    const node = await ingestPath(tree, new MemoryBlobService(), directories);
+    assert.equal(node.kind, "directory");
+    const all: Directory[] = [];
+    for await (const directory of directories.getRecursive(node.digest)) all.push(directory);
+    expected = { node, directories: all };
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it("stores what ingestPath stores for the same tree, and renders back byte for byte", async () => {
+    for (const size of [7, 8, 4096, 1 << 20, nar.length]) {
+      const blobs = new MemoryBlobService();
+      const directories = new MemoryDirectoryService();
+      const result = await ingestNar(chunked(nar, size), blobs, directories);
+      assert.deepEqual(result.node, expected.node, `chunks of ${size}`);
+      assert.equal(result.narSize, nar.length);
+      assert.deepEqual(Buffer.from(result.narSha256), hashBytes("sha256", nar).digest);
+      assert.ok((await collect(renderNar(result.node, blobs, directories))).equals(nar));
+    }
+    // Byte by byte, on a smaller NAR.
+    const sample = narBytes(join(tree, "sample-root"));
+    const blobs = new MemoryBlobService();
+    const directories = new MemoryDirectoryService();
+    const result = await ingestNar(chunked(sample, 1), blobs, directories);
+    assert.ok((await collect(renderNar(result.node, blobs, directories))).equals(sample));
+  });
+
+  it("gives a lone file or symlink as the root node", async () => {
+    writeFileSync(join(work, "lone"), "x".repeat(100), { mode: 0o755 });
+    const blobs = new MemoryBlobService();
+    const directories = new MemoryDirectoryService();
+    const file = await ingestNar(chunked(narBytes(join(work, "lone")), 9), blobs, directories);
+    assert.deepEqual(file.node, await ingestPath(join(work, "lone"), new MemoryBlobService(), new MemoryDirectoryService()));
+    const link = await ingestNar(chunked(encodeTokens("nix-archive-1", "(", "type", "symlink", "target", "t\xff", ")"), 5), blobs, directories);
+    assert.deepEqual(link.node, { kind: "symlink", name: "", target: "t\xc3\xbf" });
+  });
+
+  it("refuses a NAR cut anywhere with the reader's message, storing no directory", async () => {
+    // Cut points across headers, contents and the last closing tokens.
+    const cuts = new Set<number>([0, 1, 8, 15, 16, 100, 1000, nar.length - 1, nar.length - 8, nar.length - 9, nar.length - 16, nar.length - 17]);
+    for (let i = 1; i < 40; i++) cuts.add(Math.floor((nar.length * i) / 40));
+    for (const cut of cuts) {
+      const truncated = nar.subarray(0, cut);
+      const directories = new CountingDirectoryService();
+      await assert.rejects(ingestNar(chunked(truncated, 4096), new MemoryBlobService(), directories), { message: readerError(truncated) });
+      assert.equal(directories.puts, 0);
+      for (const directory of expected.directories) assert.equal(await directories.get(directory.digest()), undefined, `cut at ${cut}`);
+    }
+  });
+
+  it("refuses hostile NARs with the reader's message, storing no directory", async () => {
+    const entry = (name: string, ...node: string[]): string[] => ["entry", "(", "name", name, "node", ...node, ")"];
+    const file = ["(", "type", "regular", "contents", "data", ")"];
+    const hostile = [
+      ["nix-archive-1", "(", "type", "directory", ...entry("b", ...file), ...entry("a", ...file), ")"], // unsorted
+      ["nix-archive-1", "(", "type", "directory", ...entry("a", ...file), ...entry("a", ...file), ")"], // duplicate
+      ["nix-archive-1", "(", "type", "directory", ...entry("..", ...file), ")"],
+      ["nix-archive-1", "(", "type", "directory", ...entry("a/b", ...file), ")"],
+      ["nix-archive-1", "(", "type", "directory", ...entry("ok", ...file), ...entry("sub", "(", "type", "symlink", "target", "", ")"), ")"],
+      ["nix-archive-1", "(", "type", "fifo", ")"],
+      ["not-a-nar"],
+    ].map((tokens) => encodeTokens(...tokens));
+    const badPadding = Buffer.from(hostile[0]);
+    badPadding[8 + 13] = 1;
+    const trailing = Buffer.concat([encodeTokens("nix-archive-1", ...file), Buffer.alloc(8)]);
+    for (const bad of [...hostile, badPadding, trailing]) {
+      const directories = new CountingDirectoryService();
+      await assert.rejects(ingestNar(chunked(bad, 3), new MemoryBlobService(), directories), { message: readerError(bad) });
+      assert.equal(directories.puts, 0);
+    }
+  });
+
+  it("waits for each blob write before pulling more of the stream", async () => {
+    const inner = new MemoryBlobService();
+    let writing = 0;
+    let pulledDuringWrite = 0;
+    const slow: BlobService = {
+      ...inner,
+      has: (d) => inner.has(d),
+      chunks: (d) => inner.chunks(d),
+      read: (d) => inner.read(d),
+      close: () => inner.close(),
+      openWrite() {
+        const writer = inner.openWrite();
+        return {
+          write: async (chunk) => {
+            writing++;
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            await writer.write(chunk);
+            writing--;
+          },
+          close: () => writer.close(),
+          abort: () => writer.abort(),
+        };
+      },
+    };
+    async function* watched(): AsyncIterable<Uint8Array> {
+      for await (const chunk of chunked(nar, 64 << 10)) {
+        if (writing > 0) pulledDuringWrite++;
+        yield chunk;
+      }
+    }
+    const result = await ingestNar(watched(), slow, new MemoryDirectoryService());
+    assert.deepEqual(result.node, expected.node);
+    assert.equal(pulledDuringWrite, 0);
+  });
+});
