@@ -1,5 +1,6 @@
 // How the CLI reports failures: Nix-style `error: …` lines and Nix's exit codes, never a
 // stack trace for a user error.
+import { CastoreError } from "../castore/errors.ts";
 import { NixCompatError } from "../nix-compat/errors.ts";
 import { filterAnsiEscapes } from "../nix-compat/log-text.ts";
 
@@ -14,7 +15,8 @@ export function reportError(err: unknown): number {
     process.stderr.write(`error: ${err.message}\n`);
     return 1;
   }
-  if (err instanceof NixCompatError) {
+  // Bad input to the store or a store that failed: the message says what, as a Nix error does.
+  if (err instanceof NixCompatError || err instanceof CastoreError) {
     process.stderr.write(Buffer.from(formatNixError(err.message), "latin1"));
     return 1;
   }

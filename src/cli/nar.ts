@@ -4,6 +4,7 @@
 import { createReadStream } from "node:fs";
 import { parseCommandArgs, runSubcommand } from "./args.ts";
 import { UsageError } from "./errors.ts";
+import { LISTING_OPTIONS, LISTING_OPTIONS_HELP, checkListingOptions, formatListing } from "./listing-options.ts";
 
 const DUMP_HELP = `Usage: tvix nar dump PATH
 
@@ -46,32 +47,20 @@ function onlyArgument(positionals: string[], name: string, help: string): string
 const LS_HELP = `Usage: tvix nar ls [-R] [-l] [-d] [--json] FILE.nar [PATH]
 
 Lists PATH inside the NAR file FILE.nar (default '/', the root), like 'nix nar ls'.
-  -R, --recursive  list subdirectories too
-  -l, --long       show type, size and symlink targets, like 'ls -l'
-  -d, --directory  show a directory itself rather than its entries
+${LISTING_OPTIONS_HELP}
   --json           print JSON: type, size, executable, narOffset, target, entries`;
 
 async function ls(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(
-    argv,
-    {
-      recursive: { type: "boolean", short: "R" },
-      long: { type: "boolean", short: "l" },
-      directory: { type: "boolean", short: "d" },
-      json: { type: "boolean" },
-    },
-    LS_HELP,
-  );
+  const args = parseCommandArgs(argv, LISTING_OPTIONS, LS_HELP);
   if (!args) return 0;
   const [file, path = "/", ...extra] = args.positionals;
   if (file === undefined || extra.length > 0) throw new UsageError(`expected FILE.nar and at most one PATH\n${LS_HELP.split("\n")[0]}`);
-  const { recursive = false, long = false, directory = false, json = false } = args.values;
-  if (json && directory) throw new UsageError("'--directory' is useless with '--json'");
-  const { findNarPath, formatNarListing, formatNarListingJson, readNarListing } = await import("../nix-compat/nar/listing.ts");
+  checkListingOptions(args.values);
+  const { findNarPath, readNarListing } = await import("../nix-compat/nar/listing.ts");
   // Refuse a bad PATH before reading a possibly large NAR.
   findNarPath({ type: "directory", entries: [] }, path);
   const root = await readNarListing(createReadStream(file, { highWaterMark: 1 << 20 }));
-  process.stdout.write(json ? formatNarListingJson(root, path, recursive) : formatNarListing(root, path, { recursive, long, directory }));
+  process.stdout.write(await formatListing(root, path, args.values));
   return 0;
 }
 

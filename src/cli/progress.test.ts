@@ -50,6 +50,18 @@ test("the line is cut to the terminal width so it never wraps", async () => {
   assert.equal(line.length, 19);
 });
 
+test("clear() erases the line and lets the next update draw at once", async () => {
+  const { stream, text } = terminal(true);
+  const progress = createProgress("adding", { stream, now: () => 0 });
+  progress.update(1, 3);
+  progress.clear();
+  progress.clear(); // nothing drawn: nothing to erase
+  progress.update(2, 3);
+  progress.done();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(text(), "\r\x1b[Kadding 1/3 (33%)" + "\r\x1b[K" + "\r\x1b[Kadding 2/3 (66%)" + "\r\x1b[K");
+});
+
 test("done() erases nothing when nothing was drawn", async () => {
   const { stream, text } = terminal(true);
   createProgress("x", { stream }).done();

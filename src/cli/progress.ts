@@ -5,6 +5,8 @@
 export interface Progress {
   /** `done` units so far, out of `total` if known; `detail` says what is being worked on. */
   update(done: number, total?: number, detail?: string): void;
+  /** Erases the line for a moment, so that other output can be written; the next update redraws it. */
+  clear(): void;
   /** Erases the line; later updates are ignored. */
   done(): void;
 }
@@ -20,7 +22,7 @@ export interface ProgressOptions {
 
 const REDRAW_INTERVAL_MS = 100;
 
-const NO_PROGRESS: Progress = { update() {}, done() {} };
+const NO_PROGRESS: Progress = { update() {}, clear() {}, done() {} };
 
 export function createProgress(label: string, options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
@@ -40,6 +42,11 @@ export function createProgress(label: string, options: ProgressOptions = {}): Pr
       const line = progressLine(label, unit, done, total, detail, (time - start) / 1000);
       stream.write(`\r\x1b[K${fitToWidth(line, stream.columns ?? 80)}`);
       drawn = true;
+    },
+    clear() {
+      if (drawn) stream.write("\r\x1b[K");
+      drawn = false;
+      lastDraw = -Infinity;
     },
     done() {
       if (finished) return;

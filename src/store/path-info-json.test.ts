@@ -6,7 +6,7 @@ import { parseHash } from "../nix-compat/hash.ts";
 import { Signature } from "../nix-compat/signing.ts";
 import { parseStorePath } from "../nix-compat/store-path.ts";
 import type { PathInfo } from "./path-info.ts";
-import { formatPathInfosJson } from "./path-info-json.ts";
+import { formatPathInfosJson, nixPrintOrder } from "./path-info-json.ts";
 
 function info(path: string, narHash: string, narSize: number, fields: Partial<PathInfo> = {}): PathInfo {
   return {
@@ -71,4 +71,13 @@ test("references sorted, closure size before deriver, signatures last, missing p
 test("another store directory", () => {
   const path = info("/nix/store/11111111111111111111111111111111-p", "sha256-CkMIecJm+LV/QJKg+TXPP6zUi7zN5XYNR0jKQFFx6Wk=", 8);
   assert.match(formatPathInfosJson([{ storePath: path.storePath, info: path }], "/tmp/store"), /^\[\{"path":"\/tmp\/store\/11111111111111111111111111111111-p",/);
+});
+
+test("plain output order: sorted, depth first, references before the paths referring to them", () => {
+  const path = (hashChar: string, name: string) => parseStorePath(`/nix/store/${hashChar.repeat(32)}-${name}`);
+  const [dep, dep2, top, lone] = [path("d", "dep"), path("r", "dep2"), path("n", "top"), path("a", "lone")];
+  const entry = (storePath: typeof dep, references: (typeof dep)[]) => ({ storePath, info: info(storePath.toAbsolute(), "sha256-CkMIecJm+LV/QJKg+TXPP6zUi7zN5XYNR0jKQFFx6Wk=", 1, { references }) });
+  // As `nix path-info -r` printed the closure above: dv6…-tvix-dep, r4d…-tvix-dep2, n6c…-tvix-narinfo-test.
+  const order = nixPrintOrder([entry(top, [dep2, top]), entry(dep2, [dep]), entry(dep, []), entry(lone, [])]).map((e) => e.storePath.name);
+  assert.deepEqual(order, ["lone", "dep", "dep2", "top"]);
 });

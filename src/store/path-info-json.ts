@@ -48,3 +48,25 @@ export function compareStorePaths(a: StorePath, b: StorePath): number {
 export function sortedPaths(paths: readonly StorePath[]): StorePath[] {
   return [...paths].sort(compareStorePaths);
 }
+
+/**
+ * The order plain `nix path-info` prints paths in (StorePathsCommand): depth first through the
+ * paths in sorted order, each after the references it has among them.
+ */
+export function nixPrintOrder<T extends { storePath: StorePath; info: PathInfo | undefined }>(entries: readonly T[]): T[] {
+  const byName = new Map(entries.map((entry) => [entry.storePath.baseName, entry]));
+  const ordered: T[] = [];
+  const visited = new Set<string>();
+  const visit = (entry: T): void => {
+    const name = entry.storePath.baseName;
+    if (visited.has(name)) return;
+    visited.add(name);
+    for (const reference of sortedPaths(entry.info?.references ?? [])) {
+      const referenced = byName.get(reference.baseName);
+      if (referenced) visit(referenced);
+    }
+    ordered.push(entry);
+  };
+  for (const entry of [...entries].sort((a, b) => compareStorePaths(a.storePath, b.storePath))) visit(entry);
+  return ordered;
+}
