@@ -26,6 +26,7 @@ const backends: Record<string, () => Promise<Opener>> = {
   memory: async () => (await import("./memory/store.ts")).openMemoryStore,
   local: async () => (await import("./local/store.ts")).openLocalStore,
   cache: async () => (await import("./cache/store.ts")).openCacheStore,
+  grpc: async () => (await import("./grpc/store.ts")).openGrpcStore,
   nix: async () => (await import("./binary-cache/store.ts")).openHttpCacheStore,
   file: async () => (await import("./binary-cache/store.ts")).openFileCacheStore,
   objectstore: async () => (await import("./objectstore/store.ts")).openObjectStore,
