@@ -7,8 +7,6 @@
 //   written after all chunks are, so a blob is visible only once complete;
 // - the empty blob is stored nowhere: it is answered without a lookup.
 // Reads verify every chunk's digest and size and the blob's digest.
-import { promisify } from "node:util";
-import { zstdCompress, zstdDecompress } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { StatBlobResponseSchema } from "../../proto/gen/tvix/castore/v1/rpc_blobstore_pb.js";
 import type { BlobService, BlobWriter, ChunkMeta } from "../blob-service.ts";
@@ -16,9 +14,7 @@ import { type B3Digest, Blake3Hasher, EMPTY_DIGEST, blake3, checkDigest, digestE
 import { CastoreError } from "../errors.ts";
 import { FastCdc } from "./fastcdc.ts";
 import { type ObjectStore, digestKey } from "./object-store.ts";
-
-const compress = promisify(zstdCompress);
-const decompress = promisify(zstdDecompress);
+import { compress, decompress } from "./zstd.ts";
 
 const AVERAGE_CHUNK_SIZE = 256 * 1024;
 /** Chunks uploaded at the same time by one writer. */
@@ -134,7 +130,7 @@ export class ObjectStoreBlobService implements BlobService {
 async function unpackChunk(digest: B3Digest, stored: Uint8Array, size: number | undefined): Promise<Uint8Array> {
   let data: Uint8Array;
   try {
-    data = await decompress(stored, { maxOutputLength: size ?? MAX_CHUNK_SIZE });
+    data = await decompress(stored, size ?? MAX_CHUNK_SIZE);
   } catch (err) {
     throw dataLoss(`chunk ${formatDigest(digest)} cannot be decompressed: ${(err as Error).message}`, err);
   }

@@ -7,8 +7,6 @@
 // As in Tvix, only roots can be looked up: `get` of a directory that was only ever stored below
 // another root answers undefined (Tvix's DirectoryService tests allow this; whatever reads a tree
 // starts from the root a PathInfo names). `get` of a root reads its whole closure object.
-import { promisify } from "node:util";
-import { zstdCompress, zstdDecompress } from "node:zlib";
 import { type B3Digest, checkDigest, digestHex, formatDigest } from "../digest.ts";
 import type { Directory } from "../directory.ts";
 import { RootToLeavesValidator } from "../directory-graph.ts";
@@ -16,9 +14,7 @@ import { type DirectoryPutter, type DirectoryService, validatingPutter, walkRoot
 import { CastoreError } from "../errors.ts";
 import { decodeDirectory } from "../proto.ts";
 import { type ObjectStore, digestKey } from "./object-store.ts";
-
-const compress = promisify(zstdCompress);
-const decompress = promisify(zstdDecompress);
+import { compress, decompress } from "./zstd.ts";
 
 /** Bound on a decompressed closure, against zstd bombs; far above any real tree's. */
 const MAX_CLOSURE_BYTES = 1 << 30;
@@ -67,7 +63,7 @@ export class ObjectStoreDirectoryService implements DirectoryService {
     if (stored === undefined) return;
     let bytes: Buffer;
     try {
-      bytes = await decompress(stored, { maxOutputLength: MAX_CLOSURE_BYTES });
+      bytes = await decompress(stored, MAX_CLOSURE_BYTES);
     } catch (err) {
       throw dataLoss(root, `cannot decompress it: ${(err as Error).message}`, err);
     }
