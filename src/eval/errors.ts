@@ -16,6 +16,8 @@ export class EvalError extends Error {
   /** Where the error happened: as given, else the innermost call being evaluated. */
   pos: Pos;
   readonly trace: TraceFrame[] = [];
+  /** The exit code Nix ends with (102 for a hash mismatch, as Nix's BaseError has it). */
+  status = 1;
 
   constructor(message: string, pos: Pos = 0) {
     super(message);
@@ -61,6 +63,19 @@ export class Abort extends EvalError {
 /** A failed system call (`opening file '/x': No such file or directory`); Nix shows no position. */
 export class SysError extends EvalError {
   override name = "SysError";
+
+  constructor(message: string) {
+    super(message);
+    this.pos = 0;
+  }
+}
+
+/**
+ * An error Nix raises as a plain `Error`, outside the evaluator (fetchers, settings such as
+ * experimental features): it has no position of its own and takes none from the call.
+ */
+export class PlainError extends EvalError {
+  override name = "PlainError";
 
   constructor(message: string) {
     super(message);

@@ -101,7 +101,7 @@ export function instantiateEval(request: EvalRequest, world?: EvalWorld): EvalRe
   } catch (err) {
     const report = formatEvalFailure(err, request.showTrace);
     if (report === undefined) throw err;
-    return { stdout, stderr: report, exitCode: 1 };
+    return { stdout, stderr: report, exitCode: err instanceof EvalError ? err.status : 1 };
   }
 }
 

@@ -1,7 +1,7 @@
 // What the store-aware builtins share within one evaluation: the store they add to, the
 // experimental features that are on, where fetchers keep what they download, and how
 // warnings reach the user.
-import { EvalError } from "../eval/errors.ts";
+import { PlainError } from "../eval/errors.ts";
 import type { EvalStore } from "./eval-store.ts";
 
 export interface GlueServices {
@@ -17,6 +17,6 @@ export interface GlueServices {
 /** Nix's settings.requireExperimentalFeature. */
 export function requireExperimentalFeature(services: GlueServices, feature: string): void {
   if (!services.experimentalFeatures.has(feature)) {
-    throw new EvalError(`experimental Nix feature '${feature}' is disabled; use '--extra-experimental-features ${feature}' to override`);
+    throw new PlainError(`experimental Nix feature '${feature}' is disabled; use '--extra-experimental-features ${feature}' to override`);
   }
 }

@@ -3,7 +3,7 @@
 // server and local git repositories) give the same values (`--eval --strict`), the .drv files
 // Nix writes are byte for byte the ATerm we would write, and toFile texts are Nix's files.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,28 +16,13 @@ import { EvalState } from "../../src/eval/state.ts";
 import { createGlue, type Glue } from "../../src/glue/glue.ts";
 import { printAterm } from "../../src/nix-compat/derivation/aterm-print.ts";
 import { hashBytes } from "../../src/nix-compat/hash.ts";
+import { startServer } from "../support/static-server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tvix-glue-"));
 /** Differs per run, so that neither Nix's caches nor ours can answer from an earlier run. */
 const salt = `${process.pid}-${Date.now()}`;
 let server: ChildProcess;
 let base = "";
-
-/** A static file server on 127.0.0.1 in its own process (our evaluation blocks this thread while it downloads). */
-function startServer(root: string): Promise<{ child: ChildProcess; port: number }> {
-  const code = `
-    const http = require("node:http"), fs = require("node:fs"), path = require("node:path");
-    const server = http.createServer((req, res) => {
-      if (req.url === "/redirect") { res.writeHead(302, { location: "/file.txt" }); return res.end(); }
-      fs.readFile(path.join(${JSON.stringify(root)}, decodeURIComponent(req.url)), (err, data) => {
-        if (err) { res.writeHead(404, "Not Found"); return res.end("no such file\\n"); }
-        res.writeHead(200, { etag: '"' + data.length + '"' }); res.end(data);
-      });
-    });
-    server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
-  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve) => child.stdout?.once("data", (d: Buffer) => resolve({ child, port: Number(d.toString()) })));
-}
 
 function git(args: string[], cwd: string, date: string): void {
   const env = { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };

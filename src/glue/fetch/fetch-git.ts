@@ -1,20 +1,12 @@
-// builtins.fetchGit, as Nix 2.8's git fetcher: a commit of a git repository (`url`, and
+// The git inputs of fetchTree and fetchGit, as Nix 2.8's git fetcher: a commit of a git repository (`url`, and
 // `ref`/`rev` to choose it) exported with `git archive` (or checked out with its submodules)
 // into the store, with `rev`, `shortRev`, `revCount`, `lastModified(Date)`, `narHash` and
 // `submodules`. A local working tree without ref or rev is taken as it is when it has
-// uncommitted changes (its tracked files; rev then is all zeros). Other repositories are
+// uncommitted changes (its tracked files, and no rev). Other repositories are
 // fetched into a bare clone in the cache, as Nix does in ~/.cache/nix/gitv3.
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, statSync } from "node:fs";
-import { builtin, type Builtin } from "../../eval/builtins/registry.ts";
-import { EvalError, NixTypeError } from "../../eval/errors.ts";
-import { coerceToString } from "../../eval/runtime/coerce.ts";
-import type { EvalState } from "../../eval/state.ts";
-import { NixAttrs } from "../../eval/value/attrs.ts";
-import { NixPath } from "../../eval/value/path.ts";
-import { ContextString, stringText } from "../../eval/value/string.ts";
-import { force } from "../../eval/value/thunk.ts";
-import { isString, showType, type Value } from "../../eval/value/value.ts";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { PlainError } from "../../eval/errors.ts";
 import { bytesToUtf8, encodeBytes, utf8ToBytes } from "../../nix-compat/byte-string.ts";
 import { type Hash, hashBytes, parseHash } from "../../nix-compat/hash.ts";
 import { narHash } from "../../nix-compat/nar/writer.ts";
@@ -22,11 +14,14 @@ import { makeFixedOutputPath } from "../../nix-compat/store-path.ts";
 import { nixCompat } from "../nix-compat-errors.ts";
 import type { GlueServices } from "../services.ts";
 import { type CacheEntry, FetchCache } from "./fetch-cache.ts";
-
-type InputValue = string | boolean | number;
+import type { InputScheme } from "./fetch-tree.ts";
+import { Input, parseUrl, vcsAttrs, vcsUrl } from "./input.ts";
+import { trackedFilesFilter } from "./tracked-files.ts";
 
 /** The attributes a git input may have (Nix's GitInputScheme::inputFromAttrs). */
-const GIT_ATTRIBUTES = new Set(["url", "ref", "rev", "shallow", "submodules", "lastModified", "revCount", "narHash", "allRefs", "name"]);
+const GIT_ATTRIBUTES = new Set(["type", "url", "ref", "rev", "shallow", "submodules", "lastModified", "revCount", "narHash", "allRefs", "name"]);
+
+const GIT_URL_SCHEMES = new Set(["git", "git+http", "git+https", "git+ssh", "git+file"]);
 
 /** Nix's badGitRefRegex: what a branch or tag name must not look like. */
 const BAD_GIT_REF = /\/\/|^[./]|\/\.|\.\.|[\x00-\x20\x7f:?^~[]|\\|\*|\.lock$|\.lock\/|@\{|[/.]$|^@$|^$/;
@@ -45,75 +40,44 @@ interface GitInput {
   shallow: boolean;
   submodules: boolean;
   allRefs: boolean;
-  narHash?: Hash;
 }
 
 /** What a fetch found out, besides the store path. */
 interface GitResult {
   storePath: string;
   narHash: Hash;
+  /** The branch or tag and the commit; both undefined for a dirty working tree. */
+  ref?: string;
   rev?: string;
   revCount?: number;
   lastModified: number;
 }
 
 /** Nix's fixURIForGit: scp-like `user@host:path` means ssh, a bare path means file://. */
-function fixGitUrl(url: string): string {
+export function fixGitUrl(url: string): string {
   const scp = /^([^/]*)@(.*):(.*)$/.exec(url);
   if (url[0] !== "/" && scp) return `ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
   return url.includes("://") ? url : `file://${url}`;
 }
 
-function parseInput(state: EvalState, arg: Value): GitInput {
-  const v = force(arg);
-  const attrs = new Map<string, InputValue>();
-  if (v instanceof NixAttrs) {
-    if (v.has("type")) throw new EvalError("unexpected attribute 'type'");
-    v.names.forEach((key, i) => {
-      const value = force(v.values[i]);
-      if (value instanceof NixPath || isString(value)) {
-        const s = stringText(coerceToString(state, value, { coerceMore: false, copyToStore: false }));
-        attrs.set(key, key === "url" ? fixGitUrl(s) : s);
-      } else if (typeof value === "boolean") attrs.set(key, value);
-      else if (typeof value === "number") attrs.set(key, value);
-      else throw new NixTypeError(`fetchTree argument '${key}' is ${showType(value)} while a string, Boolean or integer is expected`);
-    });
-  } else {
-    attrs.set("url", fixGitUrl(stringText(coerceToString(state, v, { coerceMore: false, copyToStore: false }))));
-  }
-  for (const key of attrs.keys()) if (!GIT_ATTRIBUTES.has(key)) throw new EvalError(`unsupported Git input attribute '${key}'`);
-  const str = (key: string): string | undefined => {
-    const value = attrs.get(key);
-    if (value !== undefined && typeof value !== "string") throw new EvalError(`'${key}' attribute of input is not a string`);
-    return value;
+function gitInput(input: Input): GitInput {
+  return {
+    url: input.str("url"),
+    name: input.name,
+    ref: input.ref,
+    rev: input.rev?.encode("base16"),
+    shallow: input.maybeBool("shallow") ?? false,
+    submodules: input.maybeBool("submodules") ?? false,
+    allRefs: input.maybeBool("allRefs") ?? false,
   };
-  const bool = (key: string): boolean => {
-    const value = attrs.get(key);
-    if (value !== undefined && typeof value !== "boolean") throw new EvalError(`'${key}' attribute of input is not a Boolean`);
-    return value ?? false;
-  };
-  const url = str("url");
-  if (url === undefined) throw new EvalError("attribute 'url' is missing in call to 'fetchGit'");
-  const ref = str("ref");
-  if (ref !== undefined && BAD_GIT_REF.test(ref)) throw new EvalError(`invalid Git branch/tag name '${ref}'`);
-  const revText = str("rev");
-  const rev = revText === undefined ? undefined : nixCompat(() => parseHash(revText, revText.includes(":") || revText.includes("-") ? undefined : "sha1")).encode("base16");
-  const narHashText = str("narHash");
-  const expectedNarHash = narHashText === undefined ? undefined : nixCompat(() => parseHash(narHashText));
-  return { url, name: str("name") ?? "source", ref, rev, shallow: bool("shallow"), submodules: bool("submodules"), allRefs: bool("allRefs"), narHash: expectedNarHash };
 }
 
 /** Runs git and returns its output (stderr goes to ours, as with Nix's runProgram). */
 function git(args: string[]): string {
   const result = spawnSync("git", args.map(bytesToUtf8), { encoding: "latin1", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 30 });
-  if (result.error) throw new EvalError(`executing 'git': ${result.error.message}`);
-  if (result.status !== 0) throw new EvalError(`program 'git' failed with exit code ${result.status}`);
+  if (result.error) throw new PlainError(`executing 'git': ${result.error.message}`);
+  if (result.status !== 0) throw new PlainError(`program 'git' failed with exit code ${result.status}`);
   return result.stdout;
-}
-
-/** `file:///path` → its path; other URLs are not local. */
-function fileUrlPath(url: string): string | undefined {
-  return url.startsWith("file://") ? decodeURIComponent(url.slice("file://".length)) : undefined;
 }
 
 class GitFetcher {
@@ -137,11 +101,13 @@ class GitFetcher {
     const input = this.input;
     if (input.rev !== undefined) {
       const hit = this.cache.lookup(this.lockedKey(input.rev));
-      if (hit) return this.fromCache(hit);
+      if (hit) return this.fromCache(hit, input.ref);
     }
-    const path = fileUrlPath(input.url);
+    const url = parseUrl(input.url);
     // A bare repository, even a local one, is fetched like a remote one.
-    const isLocal = path !== undefined && existsSync(encodeBytes(`${path}/.git`));
+    const isLocal = url.scheme === "file" && existsSync(encodeBytes(`${url.path}/.git`));
+    const path = url.path;
+    const actualUrl = isLocal ? path : url.base;
     if (isLocal && input.ref === undefined && input.rev === undefined) {
       const dirty = this.fetchDirtyWorkingTree(path);
       if (dirty) return dirty;
@@ -153,22 +119,22 @@ class GitFetcher {
       repoDir = path as string;
       rev ??= git(["-C", repoDir, "rev-parse", ref]).trim();
     } else {
-      repoDir = this.updateClone(ref);
+      repoDir = this.updateClone(actualUrl, ref);
       rev ??= git(["-C", repoDir, "rev-parse", ref.startsWith("refs/") ? ref : `refs/heads/${ref}`]).trim();
     }
     if (!input.shallow && git(["-C", repoDir, "rev-parse", "--is-shallow-repository"]).trim() === "true") {
-      throw new EvalError(`'${isLocal ? repoDir : input.url}' is a shallow Git repository, but a non-shallow repository is needed`);
+      throw new PlainError(`'${actualUrl}' is a shallow Git repository, but a non-shallow repository is needed`);
     }
     const hit = this.cache.lookup(this.lockedKey(rev));
-    if (hit) return this.fromCache(hit);
-    return this.export(repoDir, rev, ref, isLocal ? repoDir : input.url);
+    if (hit) return this.fromCache(hit, ref);
+    return this.export(repoDir, rev, ref, actualUrl);
   }
 
-  private fromCache(entry: CacheEntry): GitResult {
+  private fromCache(entry: CacheEntry, ref: string | undefined): GitResult {
     const info = entry.info;
     const hash = nixCompat(() => parseHash(info.hash as string));
     const storePath = this.services.store.addHashed(this.input.name, `${utf8ToBytes(entry.dir)}/tree`, "recursive", hash);
-    return { storePath, narHash: hash, rev: info.rev as string, revCount: info.revCount as number | undefined, lastModified: info.lastModified as number };
+    return { storePath, narHash: hash, ref, rev: info.rev as string, revCount: info.revCount as number | undefined, lastModified: info.lastModified as number };
   }
 
   /** A local working tree with changes: its tracked files as they are; undefined when it is clean. */
@@ -178,33 +144,25 @@ class GitFetcher {
       env: { ...process.env, LC_ALL: "C" },
     });
     const output = `${head.stdout}${head.stderr}`;
-    if (output.includes("fatal: not a git repository")) throw new EvalError(`'${repo}' is not a Git repository`);
+    if (output.includes("fatal: not a git repository")) throw new PlainError(`'${repo}' is not a Git repository`);
     const hasHead = head.status === 0;
     if (!hasHead && !output.includes("fatal: Needed a single revision")) {
-      throw new EvalError(`getting the HEAD of the Git tree '${repo}' failed with exit code ${head.status}:\n${output}`);
+      throw new PlainError(`getting the HEAD of the Git tree '${repo}' failed with exit code ${head.status}:\n${output}`);
     }
     if (hasHead) {
       const diff = spawnSync("git", ["-C", bytesToUtf8(repo), "diff", "HEAD", "--quiet", ...(this.input.submodules ? [] : ["--ignore-submodules"]), "--"], { stdio: "inherit" });
       if (diff.status === 0) return undefined;
-      if (diff.status !== 1) throw new EvalError(`program 'git' failed with exit code ${diff.status}`);
+      if (diff.status !== 1) throw new PlainError(`program 'git' failed with exit code ${diff.status}`);
     }
     this.services.warn(`Git tree '${repo}' is dirty`);
     const listed = git(["-C", repo, "ls-files", "-z", ...(this.input.submodules ? ["--recurse-submodules"] : [])]);
-    const files = new Set(listed.split("\0").filter((f) => f !== ""));
-    const dirs = new Set<string>();
-    for (const file of files) for (let i = file.indexOf("/"); i >= 0; i = file.indexOf("/", i + 1)) dirs.add(file.slice(0, i));
-    const filter = (path: string): boolean => {
-      const file = path.slice(repo.length + 1);
-      return lstatSync(encodeBytes(path)).isDirectory() ? dirs.has(file) : files.has(file);
-    };
-    const { storePath, hash } = this.services.store.addLocal(this.input.name, repo, "recursive", filter);
+    const { storePath, hash } = this.services.store.addLocal(this.input.name, repo, "recursive", trackedFilesFilter(repo, listed.split("\0")));
     const lastModified = hasHead ? Number(git(["-C", repo, "log", "-1", "--format=%ct", "--no-show-signature", "HEAD"]).trim()) : 0;
     return { storePath, narHash: hash, lastModified };
   }
 
   /** The bare clone of a remote repository in the cache, fetched when it lacks what is asked for. */
-  private updateClone(ref: string): string {
-    const url = this.input.url;
+  private updateClone(url: string, ref: string): string {
     const repoDir = `${this.services.cacheDir}/git/${hashBytes("sha256", url).encode("nix32")}`;
     if (!existsSync(repoDir)) {
       mkdirSync(repoDir, { recursive: true });
@@ -230,7 +188,7 @@ class GitFetcher {
   private export(repoDir: string, rev: string, ref: string, shownUrl: string): GitResult {
     const check = spawnSync("git", ["-C", bytesToUtf8(repoDir), "cat-file", "commit", rev], { encoding: "latin1" });
     if (check.status === 128 && `${check.stdout}${check.stderr}`.includes("bad file")) {
-      throw new EvalError(
+      throw new PlainError(
         `Cannot find Git revision '${rev}' in ref '${ref}' of repository '${shownUrl}'! Please make sure that the ${ANSI_BOLD}rev${ANSI_NORMAL} exists on the ${ANSI_BOLD}ref${ANSI_NORMAL} you've specified or add ${ANSI_BOLD}allRefs = true;${ANSI_NORMAL} to ${ANSI_BOLD}fetchGit${ANSI_NORMAL}.`,
       );
     }
@@ -250,7 +208,7 @@ class GitFetcher {
       const archive = `${scratch}/archive.tar`;
       git(["-C", repoDir, "archive", "--format=tar", "-o", utf8ToBytes(archive), rev]);
       const untar = spawnSync("tar", ["-x", "--no-same-owner", "-f", archive, "-C", tree], { encoding: "latin1" });
-      if (untar.status !== 0) throw new EvalError(`failed to extract archive (${untar.stderr.trim()})`);
+      if (untar.status !== 0) throw new PlainError(`failed to extract archive (${untar.stderr.trim()})`);
     }
     const hash = nixCompat(() => narHash(tree, "sha256", filter).hash);
     const storePath = nixCompat(() => makeFixedOutputPath(this.input.name, "recursive", hash, { storeDir: this.services.store.storeDir }));
@@ -265,32 +223,38 @@ class GitFetcher {
       revCount,
       lastModified,
     });
-    return this.fromCache(entry);
+    return this.fromCache(entry, ref);
   }
 }
 
-/** `%Y%m%d%H%M%S` of a Unix time, in UTC. */
-function formatDate(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/[-T:]/g, "").slice(0, 14);
-}
-
-export function fetchGitBuiltin(services: GlueServices): Builtin {
-  return builtin("fetchGit", 1, (state, arg) => {
-    const input = parseInput(state, arg);
-    const result = new GitFetcher(services, input).fetch();
-    if (input.narHash !== undefined && !input.narHash.equals(result.narHash)) {
-      throw new EvalError(`NAR hash mismatch in input '${input.url}' (${result.storePath}), expected '${input.narHash.toSri()}', got '${result.narHash.toSri()}'`);
+export const gitScheme: InputScheme = {
+  type: "git",
+  fromUrl(url) {
+    if (!GIT_URL_SCHEMES.has(url.scheme)) return undefined;
+    const input = new Input(vcsAttrs(url, "git", ["shallow", "submodules"]));
+    this.check(input);
+    return input;
+  },
+  check(input) {
+    for (const name of input.attrs.keys()) if (!GIT_ATTRIBUTES.has(name)) throw new PlainError(`unsupported Git input attribute '${name}'`);
+    parseUrl(input.str("url"));
+    for (const name of ["shallow", "submodules", "allRefs"]) input.maybeBool(name);
+    const ref = input.ref;
+    if (ref !== undefined && BAD_GIT_REF.test(ref)) throw new PlainError(`invalid Git branch/tag name '${ref}'`);
+  },
+  toUrl(input) {
+    return vcsUrl(input, "git", input.maybeBool("shallow") === true ? { shallow: "1" } : {});
+  },
+  fetch(services, input) {
+    const git = gitInput(input);
+    const result = new GitFetcher(services, git).fetch();
+    const attrs = new Map(input.attrs);
+    if (result.rev !== undefined) {
+      attrs.set("ref", result.ref as string);
+      attrs.set("rev", result.rev);
+      if (!git.shallow) attrs.set("revCount", result.revCount as number);
     }
-    const rev = result.rev ?? "0".repeat(40);
-    return NixAttrs.of({
-      outPath: new ContextString(result.storePath, new Set([result.storePath])),
-      narHash: result.narHash.toSri(),
-      submodules: input.submodules,
-      rev,
-      shortRev: rev.slice(0, 7),
-      revCount: result.revCount ?? 0,
-      lastModified: result.lastModified,
-      lastModifiedDate: formatDate(result.lastModified),
-    });
-  });
-}
+    attrs.set("lastModified", result.lastModified);
+    return { storePath: result.storePath, narHash: result.narHash, input: new Input(attrs) };
+  },
+};

@@ -1,10 +1,10 @@
-// builtins.fetchurl and builtins.fetchTarball, as Nix 2.8's `fetch` in fetchTree.cc: a URL
-// (or { url, sha256?, name? }) is downloaded, and for fetchTarball unpacked; the result is a
-// store path (flat for a file, recursive for the unpacked tree). With a sha256 the path is
-// known in advance: nothing is fetched when the store or the cache has it, and what is
-// fetched must match.
+// builtins.fetchurl and builtins.fetchTarball (and fetchTree's tarball inputs), as Nix 2.8's
+// `fetch` in fetchTree.cc: a URL (or { url, sha256?, name? }) is downloaded, and for
+// fetchTarball unpacked; the result is a store path (flat for a file, recursive for the
+// unpacked tree). With a sha256 the path is known in advance: nothing is fetched when the
+// store or the cache has it, and what is fetched must match.
 import { builtin, type Builtin } from "../../eval/builtins/registry.ts";
-import { EvalError } from "../../eval/errors.ts";
+import { EvalError, PlainError } from "../../eval/errors.ts";
 import { forceStringNoContext } from "../../eval/runtime/force.ts";
 import { NixAttrs } from "../../eval/value/attrs.ts";
 import { ContextString } from "../../eval/value/string.ts";
@@ -20,6 +20,8 @@ import { nixCompat } from "../nix-compat-errors.ts";
 import type { GlueServices } from "../services.ts";
 import { downloadToFile } from "./download.ts";
 import { type CacheEntry, FetchCache } from "./fetch-cache.ts";
+import type { InputScheme } from "./fetch-tree.ts";
+import { Input, type InputAttr, parseUrl, urlToString } from "./input.ts";
 import { unpackTarball } from "./unpack-tarball.ts";
 
 interface FetchRequest {
@@ -119,10 +121,41 @@ function fetch(services: GlueServices, arg: Value, who: "fetchurl" | "fetchTarba
   const locked = expectedHash !== undefined;
   const { entry, hash } = unpack ? downloadTarball(services, cache, url, name, locked) : downloadFile(services, cache, url, name, locked);
   if (expectedHash !== undefined && !hash.equals(expectedHash)) {
-    throw new EvalError(`hash mismatch in file downloaded from '${url}':\n  specified: ${expectedHash.format("nix32")}\n  got:       ${hash.format("nix32")}`);
+    const err = new PlainError(`hash mismatch in file downloaded from '${url}':\n  specified: ${expectedHash.format("nix32")}\n  got:       ${hash.format("nix32")}`);
+    err.status = 102;
+    throw err;
   }
   return result(record(services, entry, name, method, hash));
 }
+
+const TARBALL_SUFFIXES = [".zip", ".tar", ".tgz", ".tar.gz", ".tar.xz", ".tar.bz2", ".tar.zst"];
+
+/** fetchTree's tarball inputs (Nix's TarballInputScheme): the unpacked tree, as fetchTarball has it. */
+export const tarballScheme: InputScheme = {
+  type: "tarball",
+  fromUrl(url) {
+    if (!["file", "http", "https"].includes(url.scheme) || !TARBALL_SUFFIXES.some((suffix) => url.path.endsWith(suffix))) return undefined;
+    const attrs = new Map<string, InputAttr>([["type", "tarball"], ["url", urlToString(url)]]);
+    const narHash = url.query.get("narHash");
+    if (narHash !== undefined) attrs.set("narHash", narHash);
+    return new Input(attrs);
+  },
+  check(input) {
+    for (const name of input.attrs.keys()) {
+      if (!["type", "url", "narHash", "name"].includes(name)) throw new PlainError(`unsupported tarball input attribute '${name}'`);
+    }
+  },
+  toUrl(input) {
+    const url = parseUrl(input.str("url"));
+    const narHash = input.narHash;
+    return urlToString(narHash === undefined ? url : { ...url, query: new Map([...url.query, ["narHash", narHash.toSri()]]) });
+  },
+  fetch(services, input) {
+    const name = input.name;
+    const { entry, hash } = downloadTarball(services, new FetchCache(services.cacheDir), input.str("url"), name, false);
+    return { storePath: record(services, entry, name, "recursive", hash), narHash: hash, input };
+  },
+};
 
 export function fetchUrlBuiltins(services: GlueServices): Builtin[] {
   return [
