@@ -31,6 +31,13 @@ test("object store URLs that cannot work are refused with the form expected", as
   }
 });
 
+test("an S3 server that cannot be reached is a clear error at open, not a hang", async () => {
+  await assert.rejects(
+    openObjectStoreUrl(new URL("objectstore+s3://bucket/p?endpoint=http://127.0.0.1:9&access_key_id=a&secret_access_key=b")),
+    (err: unknown) => err instanceof CastoreError && err.code === "unavailable" && /bucket 'bucket' cannot be reached .*ECONNREFUSED/.test(err.message),
+  );
+});
+
 test("objectstore+file writes atomically: no temporary file is left or listed", async () => {
   const store = new FileObjectStore(join(root, "atomic"));
   await Promise.all(Array.from({ length: 20 }, (_, i) => store.put("a/b/key", Buffer.from(`version ${i}`))));
