@@ -138,12 +138,15 @@ test("missing blobs and directories", async () => {
   await store.close();
 });
 
-/** Blobs whose stored bytes were damaged: every read of `digest` returns other bytes. */
-function corruptingBlobs(inner: BlobService, digest: Uint8Array, contents: Uint8Array): BlobService {
+/** Blobs whose stored bytes were damaged: reads of each digest in `damage` return other bytes. */
+function corruptingBlobs(inner: BlobService, damage: Map<string, Uint8Array>): BlobService {
   return {
     has: (d) => inner.has(d),
     chunks: (d) => inner.chunks(d),
-    read: async (d) => (digestEquals(d, digest) ? (async function* () { yield contents; })() : inner.read(d)),
+    read: async (d) => {
+      const contents = damage.get(digestHex(d));
+      return contents ? (async function* () { yield contents; })() : inner.read(d);
+    },
     openWrite: () => inner.openWrite(),
     close: () => inner.close(),
   };
@@ -161,15 +164,26 @@ function corruptingDirectories(inner: DirectoryService, digest: Uint8Array, repl
   };
 }
 
-test("a blob whose bytes changed is reported, with every path it is in", async () => {
+test("damaged blobs are reported, each in every path it is in, all of them in one run", async () => {
   const store = await openStore("memory://");
   const { root } = await putTree(store);
-  await addRecursive(store, "src", root.toNode(""));
-  await addFlat(store, "x", X);
-  const damaged = storeOf(corruptingBlobs(store.blobs, blake3(X), Buffer.from("y\n")), store.directories, store.pathInfos);
-  const report = await verifyStore(damaged);
-  const expected = `blob ${formatDigest(blake3(X))} is corrupt: its contents hash to ${formatDigest(blake3(Buffer.from("y\n")))}`;
-  assert.deepEqual(messages(report), [expected, expected]);
+  const tree = await addRecursive(store, "src", root.toNode(""));
+  const flat = await addFlat(store, "x", X);
+  const damage = new Map([
+    [digestHex(blake3(HELLO)), Buffer.from("HELLO\n")],
+    [digestHex(blake3(X)), Buffer.from("y\n")],
+  ]);
+  const report = await verifyStore(storeOf(corruptingBlobs(store.blobs, damage), store.directories, store.pathInfos));
+  const corrupt = (contents: Buffer, read: string) => `blob ${formatDigest(blake3(contents))} is corrupt: its contents hash to ${formatDigest(blake3(Buffer.from(read)))}`;
+  assert.deepEqual(
+    report.problems.map((p) => [p.storePath.name, p.message]),
+    [
+      [tree.storePath.name, corrupt(HELLO, "HELLO\n")],
+      [tree.storePath.name, corrupt(X, "y\n")],
+      [flat.storePath.name, corrupt(X, "y\n")],
+    ],
+  );
+  assert.equal(report.blobs, 2);
   await store.close();
 });
 

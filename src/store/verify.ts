@@ -9,7 +9,7 @@ import { type B3Digest, Blake3Hasher, digestEquals, digestHex, formatDigest } fr
 import { RootToLeavesValidator } from "../castore/directory-graph.ts";
 import type { DirectoryService } from "../castore/directory-service.ts";
 import { CastoreError } from "../castore/errors.ts";
-import { fileContents } from "../castore/fs/render.ts";
+import { fileContents, loadTree } from "../castore/fs/render.ts";
 import type { Node } from "../castore/node.ts";
 import { formatContentAddress } from "../nix-compat/content-address.ts";
 import { Hash, type HashAlgo, Hasher } from "../nix-compat/hash.ts";
@@ -69,6 +69,7 @@ class Verifier {
       has: (digest) => blobs.has(digest),
       chunks: (digest) => blobs.chunks(digest),
       read: async (digest) => {
+        this.seenBlobs.add(digestHex(digest));
         const stream = await blobs.read(digest);
         return stream && this.rehashed(digest, stream);
       },
@@ -102,6 +103,24 @@ class Verifier {
     } catch (err) {
       if (!(err instanceof CastoreError)) throw err;
       problems.push(err.message);
+      // The NAR stopped at the first bad blob: check the others one by one.
+      problems.push(...(await this.unreadBlobProblems(info.node)));
+    }
+    return problems;
+  }
+
+  /** Reads every blob below `node` not read yet; what fails is a problem. */
+  private async unreadBlobProblems(node: Node): Promise<string[]> {
+    const files = node.kind === "file" ? [node] : node.kind === "directory" ? [...(await loadTree(node.digest, this.directories)).values()].flatMap((d) => d.files) : [];
+    const problems: string[] = [];
+    for (const file of files) {
+      if (this.seenBlobs.has(digestHex(file.digest))) continue;
+      try {
+        for await (const _chunk of fileContents(this.hashingBlobs, file, file.name));
+      } catch (err) {
+        if (!(err instanceof CastoreError)) throw err;
+        problems.push(err.message);
+      }
     }
     return problems;
   }
@@ -172,8 +191,6 @@ class Verifier {
 
   /** `stream` as it is read, failing at its end if the bytes do not hash to `digest`. */
   private async *rehashed(digest: B3Digest, stream: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-    const key = digestHex(digest);
-    this.seenBlobs.add(key);
     const hasher = new Blake3Hasher();
     for await (const chunk of stream) {
       hasher.update(chunk);
