@@ -27,15 +27,21 @@ export interface Radosgw {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** `count` distinct ports free on 127.0.0.1 (all held open at once, then released). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", resolve);
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 async function checkInstalled(): Promise<void> {
@@ -153,7 +159,7 @@ export async function startRadosgw(): Promise<Radosgw> {
 
   try {
     for (const sub of ["run", "log", "mon.a", "osd.0", "rgw"]) mkdirSync(join(dir, sub));
-    const [monPort, rgwPort] = [await freePort(), await freePort()];
+    const [monPort, rgwPort] = await freePorts(2);
     const fsid = randomUUID();
     writeFileSync(conf, config(dir, monPort, rgwPort, fsid));
     await run("monmaptool", ["--create", "--addv", "a", `[v2:127.0.0.1:${monPort}]`, "--fsid", fsid, join(dir, "monmap")]);
