@@ -100,7 +100,7 @@ describe("local:// on disk", () => {
     try {
       const child = join(import.meta.dirname, "..", "..", "..", "test", "support", "crash-import-child.ts");
       const run = promisify(execFile);
-      const outputs = await Promise.all([1, 2].map((seed) => run(process.execPath, [child, url, trees, String(seed), "6"])));
+      const outputs = await Promise.all([1, 2].map((seed) => run(process.execPath, [child, url, trees, String(seed), "6"], { env: { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), "node-compile-cache") } })));
       const lines = outputs.flatMap(({ stdout }) => stdout.trim().split("\n")).filter((line) => line.startsWith("stored "));
       assert.equal(lines.length, 12);
       // The store opened before the imports started sees them.
