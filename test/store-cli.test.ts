@@ -197,7 +197,7 @@ test("verify: a sound store passes; a damaged blob is found and named with its p
   assert.match(damaged.stderr, new RegExp(`^path '${nixPaths[0]}': .*blob b3:\\S+ .*\n$`));
 });
 
-test("errors: missing paths, usage, a NAR refused to a terminal", async () => {
+test("errors for missing paths and bad usage; a result symlink as argument", async () => {
   const missing = "/nix/store/00000000000000000000000000000000-missing";
   for (const [command, args] of [
     ["dump", [missing]],
@@ -215,9 +215,20 @@ test("errors: missing paths, usage, a NAR refused to a terminal", async () => {
   const help = await tvixStore("ls", ["--help"]);
   assert.equal(help.status, 0);
   assert.match(help.stdout.toString(), /^Usage: tvix store ls/);
-  // `script` gives the command a terminal as stdout.
-  const command = [NODE, TVIX, "store", "dump", "--store", storeUrl, nixPaths[2]].join(" ");
-  const onTerminal = await runProcess("script", ["-qec", command, "/dev/null"]);
-  assert.equal(onTerminal.status, 1);
-  assert.match(onTerminal.stdout.toString(), /error: refusing to write a NAR to a terminal/);
+  // A symlink into the store (a `result` link) names what it points to.
+  const result = join(work, "result");
+  symlinkSync(nixPaths[2], result);
+  await ok("add", [sources[2]]);
+  assert.equal((await ok("path-info", [result])).toString(), `${nixPaths[2]}\n`);
+});
+
+test("on a terminal: a progress line that is erased before output, and no NAR", async () => {
+  // `script` runs the command with a terminal as stdout and stderr.
+  const onTerminal = (args: string[]) => runProcess("script", ["-qec", [NODE, TVIX, "store", ...args, "--store", storeUrl].join(" "), "/dev/null"]);
+  const added = await onTerminal(["add", sources[0]]);
+  assert.equal(added.status, 0);
+  assert.equal(added.stdout.toString(), `\r\x1b[Kadding 0/1 (0%) ${sources[0]}\r\x1b[K${nixPaths[0]}\r\n`);
+  const dump = await onTerminal(["dump", nixPaths[0]]);
+  assert.equal(dump.status, 1);
+  assert.equal(dump.stdout.toString(), "error: refusing to write a NAR to a terminal; redirect standard output\r\n");
 });

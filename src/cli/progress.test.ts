@@ -62,6 +62,13 @@ test("clear() erases the line and lets the next update draw at once", async () =
   assert.equal(text(), "\r\x1b[Kadding 1/3 (33%)" + "\r\x1b[K" + "\r\x1b[Kadding 2/3 (66%)" + "\r\x1b[K");
 });
 
+test("a terminal of unknown width (0 columns) is taken as 80 wide", async () => {
+  const { stream, text } = terminal(true, 0);
+  createProgress("adding", { stream, now: () => 0 }).update(1, 2, "x".repeat(100));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(text().length, "\r\x1b[K".length + 79);
+});
+
 test("done() erases nothing when nothing was drawn", async () => {
   const { stream, text } = terminal(true);
   createProgress("x", { stream }).done();

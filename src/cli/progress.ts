@@ -40,7 +40,7 @@ export function createProgress(label: string, options: ProgressOptions = {}): Pr
       if (finished || (time - lastDraw < REDRAW_INTERVAL_MS && done !== total)) return;
       lastDraw = time;
       const line = progressLine(label, unit, done, total, detail, (time - start) / 1000);
-      stream.write(`\r\x1b[K${fitToWidth(line, stream.columns ?? 80)}`);
+      stream.write(`\r\x1b[K${fitToWidth(line, stream.columns || 80)}`);
       drawn = true;
     },
     clear() {
