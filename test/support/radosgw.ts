@@ -5,10 +5,10 @@
 // Needs Debian's ceph-mon, ceph-osd, radosgw and ceph-common (scripts/setup installs them).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, appendFileSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -44,15 +44,19 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-async function checkInstalled(): Promise<void> {
-  const missing: string[] = [];
-  for (const program of PROGRAMS) {
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
     try {
-      await run("sh", ["-c", `command -v ${program}`]);
+      accessSync(join(dir, program), constants.X_OK);
+      return true;
     } catch {
-      missing.push(program);
+      return false;
     }
-  }
+  });
+}
+
+function checkInstalled(): void {
+  const missing = PROGRAMS.filter((program) => !onPath(program));
   if (missing.length > 0) {
     throw new Error(`Ceph is not installed (missing ${missing.join(", ")}): run scripts/setup, or apt-get install ${PACKAGES}`);
   }
@@ -102,7 +106,7 @@ rgw data = ${dir}/rgw
 }
 
 export async function startRadosgw(): Promise<Radosgw> {
-  await checkInstalled();
+  checkInstalled();
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "tvix-ceph-"));
   const conf = join(dir, "ceph.conf");
