@@ -44,9 +44,9 @@ export class LocalDirectoryService implements DirectoryService {
   private readonly env: RootDatabase;
   private readonly db: Database<Uint8Array, Uint8Array>;
 
-  constructor(env: RootDatabase, name = "directories") {
+  constructor(env: RootDatabase) {
     this.env = env;
-    this.db = env.openDB<Uint8Array, Uint8Array>({ name, keyEncoding: "binary", encoding: "binary" });
+    this.db = env.openDB<Uint8Array, Uint8Array>({ name: "directories", keyEncoding: "binary", encoding: "binary" });
   }
 
   async get(digest: B3Digest): Promise<Directory | undefined> {

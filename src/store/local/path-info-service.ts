@@ -45,10 +45,10 @@ export class LocalPathInfoService implements PathInfoService {
   private readonly db: Database<Uint8Array, Uint8Array>;
   private readonly contents: LocalContents;
 
-  constructor(env: RootDatabase, contents: LocalContents, name = "pathinfos") {
+  constructor(env: RootDatabase, contents: LocalContents) {
     this.env = env;
     this.contents = contents;
-    this.db = env.openDB<Uint8Array, Uint8Array>({ name, keyEncoding: "binary", encoding: "binary" });
+    this.db = env.openDB<Uint8Array, Uint8Array>({ name: "pathinfos", keyEncoding: "binary", encoding: "binary" });
   }
 
   async get(digest: Uint8Array): Promise<PathInfo | undefined> {
