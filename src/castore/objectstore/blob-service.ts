@@ -10,7 +10,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { StatBlobResponseSchema } from "../../proto/gen/tvix/castore/v1/rpc_blobstore_pb.js";
 import type { BlobService, BlobWriter, ChunkMeta } from "../blob-service.ts";
-import { type B3Digest, Blake3Hasher, EMPTY_DIGEST, blake3, checkDigest, digestEquals, digestHex, formatDigest } from "../digest.ts";
+import { B3_DIGEST_LENGTH, type B3Digest, Blake3Hasher, EMPTY_DIGEST, blake3, checkDigest, digestEquals, digestHex, formatDigest } from "../digest.ts";
 import { CastoreError } from "../errors.ts";
 import { FastCdc } from "./fastcdc.ts";
 import { type ObjectStore, digestKey } from "./object-store.ts";
@@ -45,7 +45,7 @@ function decodeIndex(digest: B3Digest, bytes: Uint8Array): ChunkMeta[] {
   }
   if (index.chunks.length === 0) throw corrupt("it lists no chunks");
   return index.chunks.map((chunk) => {
-    if (chunk.digest.length !== 32) throw corrupt(`a chunk digest has ${chunk.digest.length} bytes`);
+    if (chunk.digest.length !== B3_DIGEST_LENGTH) throw corrupt(`a chunk digest has ${chunk.digest.length} bytes`);
     if (chunk.size === 0n || chunk.size > BigInt(MAX_CHUNK_SIZE)) throw corrupt(`a chunk has size ${chunk.size}`);
     return { digest: chunk.digest, size: Number(chunk.size) };
   });
