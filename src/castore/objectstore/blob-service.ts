@@ -6,7 +6,9 @@
 // - the blob's index `blobs/b3/<prefix>/<hex>` is a StatBlobResponse listing its chunks. It is
 //   written after all chunks are, so a blob is visible only once complete;
 // - the empty blob is stored nowhere: it is answered without a lookup.
-// Reads verify every chunk's digest and size and the blob's digest.
+// Reads verify every chunk's digest and size and the blob's digest. An aborted or failed upload
+// may leave chunks that no index lists: harmless, and not deleted, since a concurrent writer of
+// the same bytes may have skipped uploading them because they were there.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { StatBlobResponseSchema } from "../../proto/gen/tvix/castore/v1/rpc_blobstore_pb.js";
 import type { BlobService, BlobWriter, ChunkMeta } from "../blob-service.ts";
