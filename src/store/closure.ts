@@ -74,24 +74,37 @@ export async function copyClosure(from: Store, to: Store, roots: StorePath[], op
   options.onProgress?.({ ...progress });
   const copied: PathInfo[] = [];
   for (const info of missing) {
-    let tree = new Map<string, Directory>();
-    const files: FileNode[] = [];
-    if (info.node.kind === "directory") {
-      tree = await loadTree(info.node.digest, from.directories);
-      for (const directory of tree.values()) files.push(...directory.files);
-    } else if (info.node.kind === "file") {
-      files.push(info.node);
-    }
-    await copyBlobs(from.blobs, to.blobs, files, (bytes) => {
+    await copyPathContents(info, from, to, (bytes) => {
       progress.bytes += bytes;
       options.onProgress?.({ ...progress });
     });
-    if (info.node.kind === "directory") await putDirectories(to.directories, leavesToRoot(tree, info.node.digest));
     copied.push(await to.pathInfos.put(info));
     progress.paths++;
     options.onProgress?.({ ...progress });
   }
   return copied;
+}
+
+/**
+ * Copies what a path's root node points to — its blobs, then its directories leaves to root —
+ * so that the destination may take its PathInfo; `onBytes` counts blob bytes as they go.
+ */
+export async function copyPathContents(
+  info: PathInfo,
+  from: Pick<Store, "blobs" | "directories">,
+  to: Pick<Store, "blobs" | "directories">,
+  onBytes: (bytes: number) => void = () => {},
+): Promise<void> {
+  let tree = new Map<string, Directory>();
+  const files: FileNode[] = [];
+  if (info.node.kind === "directory") {
+    tree = await loadTree(info.node.digest, from.directories);
+    for (const directory of tree.values()) files.push(...directory.files);
+  } else if (info.node.kind === "file") {
+    files.push(info.node);
+  }
+  await copyBlobs(from.blobs, to.blobs, files, onBytes);
+  if (info.node.kind === "directory") await putDirectories(to.directories, leavesToRoot(tree, info.node.digest));
 }
 
 /** Copies the blobs of `files` the destination lacks, a few at a time, checking each digest. */

@@ -1,13 +1,18 @@
 // `cache://?near=URL&far=URL`: a read-through cache, as Tvix's combinators. Reads try the near
-// store first, then the far one; what comes from far is kept in near (directories as whole
-// trees, path infos), blobs are read through without copying (as Tvix's combined blob service;
-// a copy happens when a whole path is copied). Writes go to near only: far is read-only here.
+// store first, then the far one; what comes from far is kept in near: directories as whole
+// trees, and path infos together with their contents (a store may refuse a PathInfo whose
+// contents it lacks). Blobs asked for alone are read through without copying, as Tvix's
+// combined blob service does. Writes go to near only: far is read-only here.
+//
+// Composition files combine single services, which know nothing of each other's contents; their
+// path info cache keeps only the PathInfo near, as Tvix's does.
 import type { BlobService } from "../../castore/blob-service.ts";
 import type { B3Digest } from "../../castore/digest.ts";
 import type { Directory } from "../../castore/directory.ts";
 import type { DirectoryService } from "../../castore/directory-service.ts";
 import { putDirectories } from "../../castore/directory-service.ts";
 import { CastoreError } from "../../castore/errors.ts";
+import { copyPathContents } from "../closure.ts";
 import { type OpenOptions, type Store, openStore } from "../composition.ts";
 import type { PathInfo } from "../path-info.ts";
 import type { PathInfoService } from "../path-info-service.ts";
@@ -46,13 +51,16 @@ function cachedDirectories(near: DirectoryService, far: DirectoryService): Direc
   };
 }
 
-function cachedPathInfos(near: PathInfoService, far: PathInfoService): PathInfoService {
+/** `keepContents` brings a far path's contents near before its PathInfo is put there. */
+function cachedPathInfos(near: PathInfoService, far: PathInfoService, keepContents?: (info: PathInfo) => Promise<void>): PathInfoService {
   return {
     get: async (digest): Promise<PathInfo | undefined> => {
       const cached = await near.get(digest);
       if (cached !== undefined) return cached;
       const info = await far.get(digest);
-      return info === undefined ? undefined : near.put(info);
+      if (info === undefined) return undefined;
+      await keepContents?.(info);
+      return near.put(info);
     },
     put: (info) => near.put(info),
     list: () => near.list(),
@@ -81,7 +89,7 @@ export async function openCacheStore(url: URL, options: OpenOptions): Promise<St
 export const cacheServices: { [K in "blobs" | "directories" | "pathInfos"]: (near: Store[K], far: Store[K]) => Store[K] } = {
   blobs: cachedBlobs,
   directories: cachedDirectories,
-  pathInfos: cachedPathInfos,
+  pathInfos: (near, far) => cachedPathInfos(near, far),
 };
 
 /** The near store in front of the far one; closing it closes both. */
@@ -89,7 +97,7 @@ export function cacheStore(near: Store, far: Store): Store {
   return {
     blobs: cachedBlobs(near.blobs, far.blobs),
     directories: cachedDirectories(near.directories, far.directories),
-    pathInfos: cachedPathInfos(near.pathInfos, far.pathInfos),
+    pathInfos: cachedPathInfos(near.pathInfos, far.pathInfos, (info) => copyPathContents(info, far, near)),
     close: async () => {
       await Promise.all([near.close(), far.close()]);
     },
