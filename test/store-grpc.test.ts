@@ -3,137 +3,46 @@
 // grpc-js client sending what our own clients never would. Every refusal must be a clear
 // status and leave the store as it was.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type DescMessage, type MessageInitShape, type MessageShape, create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type MessageInitShape, type MessageShape, create, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { putBlob } from "../src/castore/blob-service.ts";
 import { blake3, digestHex } from "../src/castore/digest.ts";
 import { Directory } from "../src/castore/directory.ts";
 import { putDirectories } from "../src/castore/directory-service.ts";
-import { HealthCheckRequestSchema, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus } from "../src/proto/gen/grpc/health/v1/health_pb.js";
+import { HealthCheckResponse_ServingStatus } from "../src/proto/gen/grpc/health/v1/health_pb.js";
 import { DirectorySchema, NodeSchema } from "../src/proto/gen/tvix/castore/v1/castore_pb.js";
 import { BlobChunkSchema, PutBlobResponseSchema, ReadBlobRequestSchema, StatBlobRequestSchema, StatBlobResponseSchema } from "../src/proto/gen/tvix/castore/v1/rpc_blobstore_pb.js";
 import { GetDirectoryRequestSchema, PutDirectoryResponseSchema } from "../src/proto/gen/tvix/castore/v1/rpc_directory_pb.js";
 import { PathInfoSchema } from "../src/proto/gen/tvix/store/v1/pathinfo_pb.js";
 import { CalculateNARResponseSchema, GetPathInfoRequestSchema, ListPathInfoRequestSchema } from "../src/proto/gen/tvix/store/v1/rpc_pathinfo_pb.js";
 import { StorePath } from "../src/nix-compat/store-path.ts";
-import { type Store, openStore } from "../src/store/composition.ts";
+import { openStore } from "../src/store/composition.ts";
 import { describeStoreBackend } from "./support/store-backend-suite.ts";
+import {
+  type DaemonProcess,
+  NODE,
+  TVIX,
+  decode,
+  encode,
+  healthCheck,
+  identity,
+  rawClient,
+  rawClientStream,
+  rawServerStream,
+  rawUnary,
+  rejectsWithStatus,
+  startDaemon,
+  storeThroughDaemon,
+} from "./support/store-daemon.ts";
 
-const NODE = join(import.meta.dirname, "../node_modules/.bin/node");
-const TVIX = join(import.meta.dirname, "../bin/tvix.js");
 const scratch = mkdtempSync(join(tmpdir(), "tvix-grpc-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-// ---- raw grpc-js calls: bytes in, bytes out, nothing of our client code ----
-
-const identity = (bytes: Buffer): Buffer => bytes;
-const encode = <D extends DescMessage>(schema: D, message: MessageInitShape<D>): Buffer => Buffer.from(toBinary(schema, create(schema, message)));
-const decode = <D extends DescMessage>(schema: D, bytes: Buffer): MessageShape<D> => fromBinary(schema, bytes);
-
-function rawClient(target: string): grpc.Client {
-  return new grpc.Client(target, grpc.credentials.createInsecure());
-}
-
-function rawUnary(client: grpc.Client, path: string, request: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => client.makeUnaryRequest(path, identity, identity, request, (err, reply) => (err ? reject(err) : resolve(reply!))));
-}
-
-async function rawServerStream(client: grpc.Client, path: string, request: Buffer): Promise<Buffer[]> {
-  const replies: Buffer[] = [];
-  for await (const reply of client.makeServerStreamRequest(path, identity, identity, request)) replies.push(reply as Buffer);
-  return replies;
-}
-
-function rawClientStream(client: grpc.Client, path: string, requests: Buffer[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const call = client.makeClientStreamRequest(path, identity, identity, (err, reply) => (err ? reject(err) : resolve(reply!)));
-    for (const request of requests) call.write(request);
-    call.end();
-  });
-}
-
-/** Asserts that `promise` fails with gRPC status `code` and details matching `pattern`. */
-async function rejectsWithStatus(promise: Promise<unknown>, code: grpc.status, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: grpc.ServiceError) => {
-    assert.equal(grpc.status[err.code], grpc.status[code], err.details);
-    assert.match(err.details, pattern);
-    return true;
-  });
-}
-
-// ---- the daemon in its own process ----
-
-interface DaemonProcess {
-  /** The store URL clients use. */
-  url: string;
-  /** The grpc-js target of its address. */
-  target: string;
-  child: ChildProcess;
-  /** SIGTERM; resolves with the exit code and stderr once it is gone. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; stderr: string }>;
-}
-
-async function healthCheck(target: string, service = ""): Promise<number> {
-  const client = rawClient(target);
-  try {
-    const reply = await rawUnary(client, "/grpc.health.v1.Health/Check", encode(HealthCheckRequestSchema, { service }));
-    return decode(HealthCheckResponseSchema, reply).status;
-  } finally {
-    client.close();
-  }
-}
-
-/** Starts `tvix store daemon` and waits until its health check answers SERVING. */
-async function startDaemon(listen: string, store = "memory://"): Promise<DaemonProcess> {
-  const child = spawn(NODE, [TVIX, "store", "daemon", "--listen", listen, "--store", store], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  // The address line tells the port when 0 was asked for.
-  const deadline = Date.now() + 20_000;
-  let match: RegExpExecArray | null = null;
-  while (!(match = /^listening on (\S+) \(clients: --store (\S+)\)$/m.exec(stdout))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the daemon did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const [, target, url] = match;
-  while ((await healthCheck(target).catch(() => undefined)) !== HealthCheckResponse_ServingStatus.SERVING) {
-    if (Date.now() > deadline) throw new Error("the daemon never became healthy");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return {
-    url,
-    target,
-    child,
-    stop: async (signal = "SIGTERM") => {
-      child.kill(signal);
-      return { code: await exited, stderr };
-    },
-  };
-}
-
-/** A store through a fresh daemon; closing it stops the daemon, which must exit cleanly. */
-async function storeThroughDaemon(listen: () => string): Promise<Store> {
-  const daemon = await startDaemon(listen());
-  const store = await openStore(daemon.url);
-  return {
-    ...store,
-    close: async () => {
-      await store.close();
-      const { code, stderr } = await daemon.stop();
-      assert.equal(code, 0, stderr);
-      assert.equal(stderr, "SIGTERM: shutting down\n");
-    },
-  };
-}
 
 let sockets = 0;
 describeStoreBackend("gRPC over a unix socket, daemon in another process", () => storeThroughDaemon(() => `unix://${join(scratch, `suite-${sockets++}.sock`)}`));
@@ -352,5 +261,40 @@ describe("hostile input against the daemon", () => {
       assert.equal(await healthCheck(daemon.target, service), HealthCheckResponse_ServingStatus.SERVING);
     }
     await rejectsWithStatus(healthCheck(daemon.target, "no.such.Service"), grpc.status.NOT_FOUND, /unknown service/);
+  });
+});
+
+// ---- the command ----
+
+describe("tvix store daemon, the command", () => {
+  const run = (args: string[]) => {
+    try {
+      return { code: 0, stdout: execFileSync(NODE, [TVIX, "store", "daemon", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }), stderr: "" };
+    } catch (err) {
+      const e = err as { status: number; stdout: string; stderr: string };
+      return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  test("--help, and bad usage is an error, not a stack trace", () => {
+    const help = run(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: tvix store daemon \[--listen unix:\/\/\/PATH \| HOST:PORT\] \[--store URL\]/);
+    assert.deepEqual(run(["--listen", "nowhere"]), { code: 1, stdout: "", stderr: "error: invalid listen address 'nowhere': expected unix:///PATH or HOST:PORT\n" });
+    assert.deepEqual(run(["--listen", "127.0.0.1:0", "extra"]).code, 1);
+    const badStore = run(["--listen", "127.0.0.1:0", "--store", "bogus://"]);
+    assert.equal(badStore.code, 1);
+    assert.match(badStore.stderr, /^error: unknown store URL scheme 'bogus'/);
+  });
+
+  test("a port in use is a clear error; SIGINT shuts down cleanly", async () => {
+    const daemon = await startDaemon("127.0.0.1:0");
+    const taken = run(["--listen", daemon.target, "--store", "memory://"]);
+    // Stopped before asserting anything, so that a failure leaves no daemon behind.
+    const { code, stderr } = await daemon.stop("SIGINT");
+    assert.equal(taken.code, 1);
+    assert.equal(taken.stderr, `error: cannot listen on '${daemon.target}': listen EADDRINUSE: address already in use ${daemon.target}\n`);
+    assert.equal(code, 0);
+    assert.equal(stderr, "SIGINT: shutting down\n");
   });
 });

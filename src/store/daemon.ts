@@ -101,7 +101,9 @@ export async function serveStore(store: Store, listen: string): Promise<Daemon> 
     server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   ).catch((err: Error) => {
     server.forceShutdown();
-    throw new CastoreError("unavailable", `cannot listen on '${listen}': ${err.message}`, { cause: err });
+    // grpc-js wraps the system's reason: "No address added out of total 1 resolved errors: [listen EADDRINUSE: …]".
+    const reason = /errors: \[(.*)\]$/.exec(err.message)?.[1] ?? err.message;
+    throw new CastoreError("unavailable", `cannot listen on '${listen}': ${reason}`, { cause: err });
   });
 
   const bound = address.kind === "unix" ? `unix://${address.path}` : `${address.host}:${port}`;

@@ -11,6 +11,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
   "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+  "grpc-node.flow_control_window": 8 << 20,
 };
 
 const CONNECT_TIMEOUT_MS = 30_000;

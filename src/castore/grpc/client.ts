@@ -74,9 +74,11 @@ export class ServiceClient<S extends DescService> {
 
   requestStream<K extends MethodName<S>>(name: K): RequestStream<Request<S, K>, Reply<S, K>> {
     const { path, serialize, deserialize } = this.method(name);
-    let call!: grpc.ClientWritableStream<Request<S, K>>;
+    // Messages are encoded as they are written, not when grpc-js gets round to sending them:
+    // the caller may reuse its buffers as soon as a write resolves.
+    let call!: grpc.ClientWritableStream<Buffer>;
     const reply = new Promise<Reply<S, K>>((resolve, reject) => {
-      call = this.client.makeClientStreamRequest(path, serialize, deserialize, (err, message) => {
+      call = this.client.makeClientStreamRequest(path, (bytes: Buffer) => bytes, deserialize, (err, message) => {
         if (err) reject(fromStatus(err, this.where));
         else resolve(message as Reply<S, K>);
       });
@@ -91,7 +93,7 @@ export class ServiceClient<S extends DescService> {
     return {
       write: async (message) => {
         if (failure !== undefined) throw failure;
-        if (call.write(message)) return;
+        if (call.write(serialize(message))) return;
         await Promise.race([once(call, "drain"), endedEarly]);
       },
       finish: () => {

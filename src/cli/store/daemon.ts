@@ -1,5 +1,6 @@
 // `tvix store daemon`: serves a store over gRPC (tvix.castore.v1, tvix.store.v1 and
 // grpc.health.v1) until SIGINT or SIGTERM, then finishes running calls and closes the store.
+import * as grpc from "@grpc/grpc-js";
 import { CastoreError } from "../../castore/errors.ts";
 import { parseListenAddress, serveStore } from "../../store/daemon.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -30,6 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof CastoreError) throw new UsageError(err.message);
     throw err;
   }
+  // Failures reach the user as `error: …` lines; grpc-js's own log would repeat them.
+  grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   const store = await openStoreFromArgs(args.values);
   try {
     const daemon = await serveStore(store, listen);
