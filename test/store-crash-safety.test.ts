@@ -3,15 +3,17 @@
 // reopened and checked. No partial path may be visible (every PathInfo listed has all its
 // directories and blobs, and its NAR has the recorded sha256 and size), nothing confirmed before
 // may be lost, and the dead writer's temporary files are gone. Kill times are seeded
-// (CRASH_SEED=N reproduces a run; the scheduling of a loaded machine still varies).
+// (CRASH_SEED=N reproduces a run, CRASH_KILLS=N changes the count; the scheduling of a loaded
+// machine still varies).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { open } from "lmdb";
 import { readBlob } from "../src/castore/blob-service.ts";
-import { digestFromHex } from "../src/castore/digest.ts";
+import { digestFromHex, digestHex } from "../src/castore/digest.ts";
 import { RootToLeavesValidator } from "../src/castore/directory-graph.ts";
 import type { Directory } from "../src/castore/directory.ts";
 import { type Store, openStore } from "../src/store/composition.ts";
@@ -21,7 +23,7 @@ import { createRandomTree } from "./support/random-tree.ts";
 import { SeededRandom } from "./support/seeded-random.ts";
 
 const SEED = Number(process.env.CRASH_SEED ?? 4);
-const KILLS = 55;
+const KILLS = Number(process.env.CRASH_KILLS ?? 55);
 /** Longest time a child imports after it is ready, before it is killed. */
 const MAX_RUN_MS = 700;
 /** Already verified paths checked again after each kill. */
@@ -140,11 +142,23 @@ test(`an importing process killed ${KILLS} times at random moments leaves no par
     }
   }
 
-  // At the end, everything again, and every blob file re-hashed.
+  // At the end, everything again, every blob file re-hashed, and every stored directory's
+  // children present (a tree is stored whole or not at all, referred to or not).
   const store = await openStore(url);
   try {
     const infos = await collect(store.pathInfos.list());
     for (const info of infos) await checkPath(store, info);
+    const metadata = open({ path: join(storeDir, "meta.lmdb"), noSubdir: true, maxDbs: 4 });
+    let directories = 0;
+    try {
+      for (const { key } of metadata.openDB<Uint8Array, Uint8Array>({ name: "directories", keyEncoding: "binary", encoding: "binary" }).getRange()) {
+        const directory = await store.directories.get(new Uint8Array(key));
+        for (const child of directory!.directories) assert.ok(await store.directories.get(child.digest), `directory below ${digestHex(key)} missing`);
+        directories++;
+      }
+    } finally {
+      await metadata.close();
+    }
     let blobFiles = 0;
     for (const shard of readdirSync(join(storeDir, "blobs")).filter((name) => name !== "tmp")) {
       for (const hex of readdirSync(join(storeDir, "blobs", shard))) {
@@ -155,7 +169,7 @@ test(`an importing process killed ${KILLS} times at random moments leaves no par
     const runsThatStored = confirmedPerRun.filter((n) => n > 0).length;
     console.log(
       `${KILLS} kills: ${infos.length} paths stored (${confirmedSoFar.size} confirmed before a kill, ${storedUnconfirmed} stored but killed before confirming), ` +
-        `${runsThatStored} runs confirmed at least one path, ${killsDuringBlobWrites} kills left a blob half-written, ${blobFiles} blob files all intact`,
+        `${runsThatStored} runs confirmed at least one path, ${killsDuringBlobWrites} kills left a blob half-written; ${blobFiles} blob files and ${directories} directories all intact`,
     );
     assert.ok(confirmedSoFar.size >= KILLS / 2, "too few imports completed for the test to mean much");
     assert.ok(runsThatStored < KILLS, "no kill landed before the first import completed");
