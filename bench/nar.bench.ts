@@ -9,7 +9,7 @@ const TREE_SEED = 20261121;
 const TREE_BYTES = 1 << 30;
 
 /** The benchmark tree, made once and reused: thousands of small files plus large ones to ~1 GiB. */
-function benchTree(workDir: string): string {
+export function benchTree(workDir: string): string {
   const tree = join(workDir, "tree-1gib");
   const done = `${tree}.complete`;
   if (!existsSync(done)) {

@@ -1,10 +1,11 @@
-// `npm run bench [NAME…]`: runs every benchmark (or the named ones: nar, eval) against real Nix
+// `npm run bench [NAME…]`: runs every benchmark (or the named ones: nar, eval, store) against real Nix
 // in the same run and prints the ratios (tvix / Nix: below 1 means tvix is faster or smaller)
 // of wall time and peak memory, with the machine they were measured on.
 import { fileURLToPath } from "node:url";
 import * as evaluation from "./eval.bench.ts";
 import { type Comparison, machineDescription } from "./lib/measure.ts";
 import * as nar from "./nar.bench.ts";
+import * as store from "./store.bench.ts";
 
 const WORK_DIR = fileURLToPath(new URL("./.work", import.meta.url));
 const TVIX = [process.execPath, fileURLToPath(new URL("../bin/tvix.js", import.meta.url))];
@@ -12,6 +13,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BENCHMARKS: Record<string, () => Promise<Comparison[]>> = {
   nar: () => nar.run(WORK_DIR, TVIX, RUNS),
   eval: () => evaluation.run(TVIX, RUNS),
+  store: () => store.run(WORK_DIR, TVIX, RUNS),
 };
 const selected = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(BENCHMARKS);
 
@@ -23,6 +25,10 @@ for (const name of selected) {
   for (const result of await BENCHMARKS[name]()) {
     if ("fails" in result) {
       console.log(`${result.name.padEnd(24)} fails: ${result.fails}`);
+      continue;
+    }
+    if ("note" in result) {
+      console.log(`${result.name.padEnd(24)} ${result.note}`);
       continue;
     }
     const { tvix, nix } = result;

@@ -20,8 +20,8 @@ export interface Timing {
 /** A command, as argv. */
 export type Command = [string, string[]];
 
-/** tvix against Nix for one case, or why tvix could not run it. */
-export type Comparison = { name: string; tvix: Timing; nix: Timing } | { name: string; fails: string };
+/** tvix against Nix for one case, or why tvix could not run it, or a measurement that is not a timing. */
+export type Comparison = { name: string; tvix: Timing; nix: Timing } | { name: string; fails: string } | { name: string; note: string };
 
 /** A measured command exited with an error. */
 export class CommandFailedError extends Error {
