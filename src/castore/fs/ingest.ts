@@ -3,8 +3,7 @@
 // DirectoryService in one leaves-to-root batch at the end, so nothing of the tree is visible
 // unless all of it was read. Names and targets are taken as bytes (latin1 strings), whatever
 // their encoding.
-import { constants, type Dirent } from "node:fs";
-import { lstat, open, readdir, readlink } from "node:fs/promises";
+import { closeSync, constants, type Dirent, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
 import type { BlobService } from "../blob-service.ts";
 import { digestHex } from "../digest.ts";
 import { Directory } from "../directory.ts";
@@ -13,8 +12,8 @@ import { CastoreError } from "../errors.ts";
 import type { DirectoryNode, FileNode, Node } from "../node.ts";
 import { settleAll, TaskPool } from "../task-pool.ts";
 
-/** Files read and uploaded at the same time. */
-const FILE_CONCURRENCY = 4;
+/** Files being uploaded at the same time (blob writes may wait on fsync or the network). */
+const FILE_CONCURRENCY = 16;
 /** Largest piece of a file read and written at once. */
 const READ_CHUNK_SIZE = 1 << 20;
 
@@ -29,7 +28,7 @@ export interface IngestOptions {
 /** Ingests the file, symlink or directory at `path`; returns its anonymous node (name ""). */
 export async function ingestPath(path: string, blobs: BlobService, directories: DirectoryService, options: IngestOptions = {}): Promise<Node> {
   const root = Buffer.from(path);
-  const stat = await lstat(root);
+  const stat = lstatSync(root);
   if (stat.isFile()) return ingestFile(root, blobs, "");
   if (stat.isSymbolicLink()) return symlinkNode(root, "");
   if (!stat.isDirectory()) throw unsupported(root);
@@ -47,25 +46,30 @@ export async function ingestPath(path: string, blobs: BlobService, directories: 
 
 /**
  * Streams the regular file at `path` into a blob and returns its FileNode, executable when its
- * owner may execute it (as in a NAR). Symlinks are not followed.
+ * owner may execute it (as in a NAR). Symlinks are not followed. Reads are synchronous, as in
+ * the NAR writer: for the many small files of a tree they cost a fraction of what promise-based
+ * file handles do; the blob writes, which may go over the network, are awaited.
  */
 export async function ingestFile(path: string | Buffer, blobs: BlobService, name: string): Promise<FileNode> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === "ELOOP" ? new CastoreError("invalid-argument", `file '${path}' changed type while being ingested`) : err;
-  });
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code === "ELOOP" ? changedType(path) : err;
+  }
   try {
     // Stat the open file, so the size is that of what we read.
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new CastoreError("invalid-argument", `file '${path}' changed type while being ingested`);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw changedType(path);
     const writer = blobs.openWrite();
     try {
       for (let left = stat.size; left > 0; ) {
         // A fresh buffer each time: the writer may still hold the previous one.
         const buffer = Buffer.allocUnsafe(Math.min(left, READ_CHUNK_SIZE));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) throw new CastoreError("invalid-argument", `file '${path}' shrank while being ingested`);
-        await writer.write(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
-        left -= bytesRead;
+        const n = readSync(fd, buffer, 0, buffer.length, null);
+        if (n === 0) throw new CastoreError("invalid-argument", `file '${path}' shrank while being ingested`);
+        await writer.write(n === buffer.length ? buffer : buffer.subarray(0, n));
+        left -= n;
       }
     } catch (err) {
       await writer.abort();
@@ -74,8 +78,12 @@ export async function ingestFile(path: string | Buffer, blobs: BlobService, name
     const digest = await writer.close();
     return { kind: "file", name, digest, size: stat.size, executable: (stat.mode & constants.S_IXUSR) !== 0 };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
+}
+
+function changedType(path: string | Buffer): CastoreError {
+  return new CastoreError("invalid-argument", `file '${path}' changed type while being ingested`);
 }
 
 /** Walks a directory tree depth first; files are uploaded through the pool meanwhile. */
@@ -92,7 +100,7 @@ class TreeWalker {
   }
 
   async directory(path: Buffer, name: string, relative: string): Promise<DirectoryNode> {
-    const entries: Dirent<Buffer>[] = await readdir(path, { withFileTypes: true, encoding: "buffer" });
+    const entries: Dirent<Buffer>[] = readdirSync(path, { withFileTypes: true, encoding: "buffer" });
     // Files are promises (their uploads run in the pool); the rest is awaited on the spot.
     const children: (Node | Promise<Node>)[] = [];
     for (const entry of entries) {
@@ -106,7 +114,7 @@ class TreeWalker {
       } else if (entry.isFile()) {
         children.push((await this.pool.start(() => ingestFile(childPath, this.blobs, childName))).done);
       } else if (entry.isSymbolicLink()) {
-        children.push(await symlinkNode(childPath, childName));
+        children.push(symlinkNode(childPath, childName));
       } else {
         throw unsupported(childPath);
       }
@@ -120,8 +128,8 @@ class TreeWalker {
 
 const SLASH = Buffer.from("/");
 
-async function symlinkNode(path: Buffer, name: string): Promise<Node> {
-  const target = await readlink(path, { encoding: "buffer" });
+function symlinkNode(path: Buffer, name: string): Node {
+  const target = readlinkSync(path, { encoding: "buffer" });
   return { kind: "symlink", name, target: target.toString("latin1") };
 }
 
