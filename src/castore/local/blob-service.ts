@@ -67,6 +67,7 @@ export class LocalBlobService implements BlobService {
   private readonly unsynced = new Set<string>();
   /** Shard directories known to exist. */
   private readonly shards = new Set<string>();
+  private syncing: Promise<void> = Promise.resolve();
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -145,8 +146,17 @@ export class LocalBlobService implements BlobService {
     return new LocalBlobWriter(this);
   }
 
-  /** Makes every blob stored so far by this process durable (its directory entry fsync'd). */
-  async sync(): Promise<void> {
+  /**
+   * Makes every blob stored so far by this process durable (its directory entry fsync'd). Runs
+   * after any sync under way, which may hold directories this caller's blobs are in.
+   */
+  sync(): Promise<void> {
+    const run = this.syncing.catch(() => undefined).then(() => this.syncNow());
+    this.syncing = run;
+    return run;
+  }
+
+  private async syncNow(): Promise<void> {
     const directories = [...this.unsynced];
     this.unsynced.clear();
     try {
