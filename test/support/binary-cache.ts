@@ -1,12 +1,14 @@
 // Helpers for binary cache tests: store paths made from NAR bytes, and binary cache entries
 // (narinfo + compressed NAR file) written as Nix writes them, to be tampered with.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashBytes } from "../../src/nix-compat/hash.ts";
 import { type NarInfo, fingerprint, formatNarInfo } from "../../src/nix-compat/narinfo.ts";
 import type { SecretKey } from "../../src/nix-compat/signing.ts";
 import { StorePath } from "../../src/nix-compat/store-path.ts";
-import { type Compression, compress, narExtension } from "../../src/store/binary-cache/compression.ts";
+import { type Compression, compress, decompress, narExtension } from "../../src/store/binary-cache/compression.ts";
 import type { Store } from "../../src/store/composition.ts";
 import { ingestNar } from "../../src/store/nar/ingest.ts";
 import type { PathInfo } from "../../src/store/path-info.ts";
@@ -68,4 +70,36 @@ export function writeCacheEntry(dir: string, entry: CacheEntry, narinfoText: str
   writeFileSync(join(dir, "nix-cache-info"), "StoreDir: /nix/store\n");
   writeFileSync(join(dir, entry.narinfo.url), entry.file);
   writeFileSync(join(dir, `${entry.narinfo.storePath.hashPart}.narinfo`), narinfoText, "latin1");
+}
+
+export interface Download {
+  /** Bytes received (compressed, as sent). */
+  bytes: number;
+  seconds: number;
+  /** sha256 (hex) of the body after decompressing it as `compression` says. */
+  sha256: string;
+}
+
+/**
+ * Downloads `url` with curl (an independent client in its own process), decompressing and
+ * hashing as it arrives: the benchmark of NAR serving, and its check.
+ */
+export async function download(url: string, compression: Compression = "none"): Promise<Download> {
+  const started = performance.now();
+  const curl = spawn("curl", ["--silent", "--show-error", "--fail", url], { stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<number | null>((resolve) => curl.on("close", resolve));
+  let stderr = "";
+  curl.stderr.on("data", (part: Buffer) => (stderr += part.toString()));
+  let bytes = 0;
+  async function* counted(): AsyncIterable<Uint8Array> {
+    for await (const chunk of curl.stdout as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  }
+  const hasher = createHash("sha256");
+  for await (const chunk of decompress(compression, counted())) hasher.update(chunk);
+  const status = await exited;
+  if (status !== 0) throw new Error(`curl ${url} failed (${status}): ${stderr}`);
+  return { bytes, seconds: (performance.now() - started) / 1000, sha256: hasher.digest("hex") };
 }
