@@ -2,7 +2,7 @@
 // under the XDG data directory; or a composition file setting the three services apart.
 // Also Nix's store directory ($NIX_STORE_DIR, default /nix/store).
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { DEFAULT_STORE_DIR } from "../nix-compat/store-path.ts";
 import { type Store, openStore } from "../store/composition.ts";
 import { UsageError } from "./errors.ts";
@@ -20,7 +20,9 @@ export const STORE_OPTION_HELP = `  --store URL  the store (default: $TVIX_STORE
 
 export function defaultStoreUrl(): string {
   if (process.env.TVIX_STORE) return process.env.TVIX_STORE;
-  const dataHome = process.env.XDG_DATA_HOME || join(homedir(), ".local", "share");
+  // The XDG spec: a relative $XDG_DATA_HOME is invalid and to be ignored.
+  const xdgDataHome = process.env.XDG_DATA_HOME;
+  const dataHome = xdgDataHome && isAbsolute(xdgDataHome) ? xdgDataHome : join(homedir(), ".local", "share");
   return `local://${join(dataHome, "tvix-ts", "store")}`;
 }
 
