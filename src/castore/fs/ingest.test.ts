@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { readBlob } from "../blob-service.ts";
+import { type BlobWriter, readBlob } from "../blob-service.ts";
 import { blake3, digestHex, EMPTY_DIGEST } from "../digest.ts";
 import type { Directory } from "../directory.ts";
 import type { DirectoryService } from "../directory-service.ts";
@@ -125,14 +125,51 @@ describe("ingestPath", () => {
     });
     await assert.rejects(ingestPath(join(root, "sub/pipe"), blobs, directories), /has an unsupported type/);
     // The file beside the FIFO may be in the blob service, but no directory was stored.
-    const nothing = services();
-    const empty = await ingestPath(join(root, "sub/file"), nothing.blobs, nothing.directories);
-    assert.equal(empty.kind, "file");
     rmSync(join(root, "sub/pipe"));
-    const complete = await ingestPath(root, nothing.blobs, nothing.directories);
-    for await (const directory of nothing.directories.getRecursive((complete as { digest: Uint8Array }).digest)) {
+    const other = services();
+    const complete = await ingestPath(root, other.blobs, other.directories);
+    for await (const directory of await tree(other.directories, complete)) {
       assert.equal(await directories.get(directory.digest()), undefined, `directory ${digestHex(directory.digest())} is visible after the failure`);
     }
+  });
+
+  it("fails when a blob write fails, storing no directory and leaving no upload running", async () => {
+    const root = join(work, "many");
+    mkdirSync(root);
+    for (let i = 0; i < 100; i++) writeFileSync(join(root, `f${i}`), `file ${i}`);
+    let writes = 0;
+    let open = 0;
+    class FailingBlobService extends MemoryBlobService {
+      override openWrite(): BlobWriter {
+        const writer = super.openWrite();
+        open++;
+        return {
+          write: async (chunk) => {
+            await new Promise((resolve) => setImmediate(resolve));
+            if (++writes === 30) throw new Error("disk on fire");
+            return writer.write(chunk);
+          },
+          close: async () => {
+            open--;
+            return writer.close();
+          },
+          abort: async () => {
+            open--;
+            return writer.abort();
+          },
+        };
+      }
+    }
+    const { directories } = services();
+    let puts = 0;
+    const putMultiple = directories.putMultiple.bind(directories);
+    directories.putMultiple = () => {
+      puts++;
+      return putMultiple();
+    };
+    await assert.rejects(ingestPath(root, new FailingBlobService(), directories), /disk on fire/);
+    assert.equal(open, 0);
+    assert.equal(puts, 0);
   });
 
   it("fails on a missing path with the system's error", async () => {

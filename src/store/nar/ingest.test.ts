@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { BlobService } from "../../castore/blob-service.ts";
+import type { BlobWriter } from "../../castore/blob-service.ts";
 import type { Directory } from "../../castore/directory.ts";
 import type { DirectoryPutter } from "../../castore/directory-service.ts";
 import { ingestPath } from "../../castore/fs/ingest.ts";
@@ -24,6 +24,36 @@ class CountingDirectoryService extends MemoryDirectoryService {
   override putMultiple(): DirectoryPutter {
     this.puts++;
     return super.putMultiple();
+  }
+}
+
+/** A memory BlobService whose writes first wait for `beforeWrite`; `onOpen` follows open writers. */
+class GatedBlobService extends MemoryBlobService {
+  onOpen: (delta: number) => void = () => {};
+  private readonly beforeWrite: () => Promise<void>;
+
+  constructor(beforeWrite: () => Promise<void>) {
+    super();
+    this.beforeWrite = beforeWrite;
+  }
+
+  override openWrite(): BlobWriter {
+    const writer = super.openWrite();
+    this.onOpen(1);
+    return {
+      write: async (chunk) => {
+        await this.beforeWrite();
+        await writer.write(chunk);
+      },
+      close: async () => {
+        this.onOpen(-1);
+        return writer.close();
+      },
+      abort: async () => {
+        this.onOpen(-1);
+        return writer.abort();
+      },
+    };
   }
 }
 
@@ -135,38 +165,44 @@ describe("ingestNar", () => {
     }
   });
 
-  it("waits for each blob write before pulling more of the stream", async () => {
-    const inner = new MemoryBlobService();
-    let writing = 0;
-    let pulledDuringWrite = 0;
-    const slow: BlobService = {
-      ...inner,
-      has: (d) => inner.has(d),
-      chunks: (d) => inner.chunks(d),
-      read: (d) => inner.read(d),
-      close: () => inner.close(),
-      openWrite() {
-        const writer = inner.openWrite();
-        return {
-          write: async (chunk) => {
-            writing++;
-            await new Promise((resolve) => setTimeout(resolve, 1));
-            await writer.write(chunk);
-            writing--;
-          },
-          close: () => writer.close(),
-          abort: () => writer.abort(),
-        };
-      },
+  it("stops pulling the stream while its blob writes are stalled, with at most 16 uploads at once", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let writers = 0;
+    let mostWriters = 0;
+    let pulled = 0;
+    const stalled = new GatedBlobService(async () => gate);
+    stalled.onOpen = (delta) => {
+      writers += delta;
+      mostWriters = Math.max(mostWriters, writers);
     };
-    async function* watched(): AsyncIterable<Uint8Array> {
+    async function* counted(): AsyncIterable<Uint8Array> {
       for await (const chunk of chunked(nar, 64 << 10)) {
-        if (writing > 0) pulledDuringWrite++;
+        pulled++;
         yield chunk;
       }
     }
-    const result = await ingestNar(watched(), slow, new MemoryDirectoryService());
+    const ingesting = ingestNar(counted(), stalled, new MemoryDirectoryService());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(pulled <= 2, `${pulled} chunks pulled while every write was stalled`);
+    release();
+    const result = await ingesting;
     assert.deepEqual(result.node, expected.node);
-    assert.equal(pulledDuringWrite, 0);
+    assert.equal(pulled, Math.ceil(nar.length / (64 << 10)));
+    assert.ok(mostWriters <= 17, `${mostWriters} blob writers open at once`);
+    assert.ok(mostWriters > 1);
+  });
+
+  it("fails when a blob write fails, storing no directory and leaving no upload running", async () => {
+    let writes = 0;
+    const failing = new GatedBlobService(async () => {
+      if (++writes === 20) throw new Error("disk on fire");
+    });
+    let open = 0;
+    failing.onOpen = (delta) => (open += delta);
+    const directories = new CountingDirectoryService();
+    await assert.rejects(ingestNar(chunked(nar, 64 << 10), failing, directories), /disk on fire/);
+    assert.equal(directories.puts, 0);
+    assert.equal(open, 0);
   });
 });

@@ -1,16 +1,18 @@
 // A NAR stream into castore. The NAR reader is a synchronous push parser; blob writes are
 // async. So each chunk of the stream is pushed whole, the parser's events are queued, and the
-// queue is worked off (awaiting each blob write) before the next chunk is pulled: memory stays
-// bounded by the stream's chunk size, however large the NAR. File contents are written as views
-// of the stream's chunks, uncopied. Directories are put, leaves to root, only once the whole
+// queue is worked off before the next chunk is pulled: a large file's contents are written
+// chunk by chunk, each write awaited, and small files wait for one of a bounded number of upload
+// slots, so memory stays bounded (by the chunk size times the uploads in flight) however large
+// the NAR. File contents are written as views of the stream's chunks, uncopied. Directories are put, leaves to root, only once the whole
 // NAR has been read and validated: a truncated or hostile NAR leaves no directory behind (the
 // blobs already written are unreferenced, as blobs of an interrupted upload are).
 import { createHash } from "node:crypto";
 import type { BlobService, BlobWriter } from "../../castore/blob-service.ts";
-import { digestHex } from "../../castore/digest.ts";
+import { type B3Digest, digestHex } from "../../castore/digest.ts";
 import { Directory } from "../../castore/directory.ts";
 import { putDirectories, type DirectoryService } from "../../castore/directory-service.ts";
 import type { Node } from "../../castore/node.ts";
+import { settleAll, TaskPool } from "../../castore/task-pool.ts";
 import { NarReader, type NarVisitor } from "../../nix-compat/nar/reader.ts";
 
 type NarEvent =
@@ -55,13 +57,30 @@ class EventQueue implements NarVisitor {
   }
 }
 
-/** Builds castore nodes from the parser's events. */
+/** Blob uploads of small files in flight at once (each may be a round trip, or an fsync). */
+const UPLOAD_CONCURRENCY = 16;
+
+type Pending = Node | Promise<Node>;
+
+/** A promise whose rejection is reported where it is awaited, not as unhandled meanwhile. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+/**
+ * Builds castore nodes from the parser's events. A file whose events all came from one chunk
+ * of the stream is uploaded in the background, a few at a time; a file spanning chunks is
+ * written as its chunks arrive. So nodes are promises until their uploads finish, and a
+ * directory is built once all its entries are.
+ */
 class TreeBuilder {
   /** Every distinct directory, each after the directories it contains: leaves to root. */
   readonly directories = new Map<string, Directory>();
-  root: Node | undefined;
+  readonly uploads = new TaskPool(UPLOAD_CONCURRENCY);
+  root: Pending | undefined;
   private readonly blobs: BlobService;
-  private readonly open: { name: string; nodes: Node[] }[] = [];
+  private readonly open: { name: string; nodes: Pending[] }[] = [];
   private name = "";
   private file: { name: string; executable: boolean; size: number; writer: BlobWriter } | undefined;
 
@@ -70,7 +89,8 @@ class TreeBuilder {
   }
 
   async apply(events: readonly NarEvent[]): Promise<void> {
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
       switch (event.type) {
         case "directory":
           this.open.push({ name: this.name, nodes: [] });
@@ -80,16 +100,24 @@ class TreeBuilder {
           break;
         case "directoryEnd": {
           const { name, nodes } = this.open.pop()!;
-          // The reader checked names and their order; the constructor checks them again.
-          const directory = Directory.fromNodes(nodes);
-          const key = digestHex(directory.digest());
-          if (!this.directories.has(key)) this.directories.set(key, directory);
-          this.add(directory.toNode(name));
+          this.add(handled(this.directory(name, nodes)));
           break;
         }
-        case "file":
-          this.file = { name: this.name, executable: event.executable, size: event.size, writer: this.blobs.openWrite() };
+        case "file": {
+          let end = i + 1;
+          while (end < events.length && events[end].type === "contents") end++;
+          if (end < events.length) {
+            // The whole file is in this chunk: upload it in the background.
+            const chunks = events.slice(i + 1, end).map((e) => (e as { chunk: Uint8Array }).chunk);
+            const { name } = this;
+            const { done } = await this.uploads.start(() => this.upload(chunks));
+            this.add(handled(done.then((digest): Node => ({ kind: "file", name, digest, size: event.size, executable: event.executable }))));
+            i = end;
+          } else {
+            this.file = { name: this.name, executable: event.executable, size: event.size, writer: this.blobs.openWrite() };
+          }
           break;
+        }
         case "contents":
           await this.file!.writer.write(event.chunk);
           break;
@@ -106,13 +134,33 @@ class TreeBuilder {
     }
   }
 
-  /** Drops the blob being written, if any. */
+  /** Drops the blob being written, if any, and waits for uploads under way to end. */
   async abort(): Promise<void> {
     await this.file?.writer.abort();
     this.file = undefined;
+    await this.uploads.idle();
   }
 
-  private add(node: Node): void {
+  private async upload(chunks: readonly Uint8Array[]): Promise<B3Digest> {
+    const writer = this.blobs.openWrite();
+    try {
+      for (const chunk of chunks) await writer.write(chunk);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    return writer.close();
+  }
+
+  private async directory(name: string, entries: readonly Pending[]): Promise<Node> {
+    // The reader checked names and their order; the constructor checks them again.
+    const directory = Directory.fromNodes(await settleAll(entries.map((entry) => Promise.resolve(entry))));
+    const key = digestHex(directory.digest());
+    if (!this.directories.has(key)) this.directories.set(key, directory);
+    return directory.toNode(name);
+  }
+
+  private add(node: Pending): void {
     const parent = this.open.at(-1);
     if (parent) parent.nodes.push(node);
     else this.root = node;
@@ -129,6 +177,7 @@ export async function ingestNar(nar: AsyncIterable<Uint8Array>, blobs: BlobServi
   const reader = new NarReader(queue);
   const builder = new TreeBuilder(blobs);
   const hasher = createHash("sha256");
+  let node: Node;
   try {
     for await (const chunk of nar) {
       hasher.update(chunk);
@@ -136,11 +185,11 @@ export async function ingestNar(nar: AsyncIterable<Uint8Array>, blobs: BlobServi
       await builder.apply(queue.take());
     }
     reader.end();
+    node = await builder.root!;
   } catch (err) {
     await builder.abort();
     throw err;
   }
-  const node = builder.root!;
   if (node.kind === "directory") await putDirectories(directories, builder.directories.values());
   return { node, narSize: reader.offset, narSha256: new Uint8Array(hasher.digest()) };
 }
