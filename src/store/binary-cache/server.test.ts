@@ -80,6 +80,27 @@ describe("tvix store serve: the HTTP binary cache server", () => {
     assert.equal((await get(`${stem}.bz2`)).status, 404);
   });
 
+  it("answers byte ranges of an uncompressed NAR (resumed downloads), ignores them for compressed ones", async () => {
+    const stem = (await narinfoOf(tree)).url.replace(/\.xz$/, "");
+    const size = sample.nar.length;
+    const cases: [string, number, number][] = [["bytes=0-99", 0, 100], ["bytes=100-", 100, size], [`bytes=-50`, size - 50, size], [`bytes=10-${size + 100}`, 10, size]];
+    for (const [range, start, end] of cases) {
+      const res = await get(stem, { headers: { range } });
+      assert.equal(res.status, 206, range);
+      assert.equal(res.headers.get("content-range"), `bytes ${start}-${end - 1}/${size}`);
+      assert.ok(Buffer.from(await res.arrayBuffer()).equals(sample.nar.subarray(start, end)), range);
+    }
+    const outside = await get(stem, { headers: { range: `bytes=${size}-` } });
+    assert.equal(outside.status, 416);
+    assert.equal(outside.headers.get("content-range"), `bytes */${size}`);
+    const several = await get(stem, { headers: { range: "bytes=0-1,5-6" } });
+    assert.equal(several.status, 200);
+    assert.equal((await several.arrayBuffer()).byteLength, size);
+    const compressed = await get(`${stem}.zst`, { headers: { range: "bytes=10-" } });
+    assert.equal(compressed.status, 200);
+    assert.ok((await collect(decompress("zstd", once(Buffer.from(await compressed.arrayBuffer()))))).equals(sample.nar));
+  });
+
   it("answers 404 for what it lacks and 405/400 for what it does not do", async () => {
     const absent = storePathFor(Buffer.from("absent"), "absent");
     assert.equal((await get(`${absent.hashPart}.narinfo`)).status, 404);

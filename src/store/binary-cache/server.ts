@@ -157,8 +157,8 @@ export class BinaryCacheServer {
     if (method === "GET" || head) {
       if (path === "nix-cache-info") return this.sendText(res, 200, this.cacheInfo(), head, "text/x-nix-cache-info");
       if (NARINFO_PATH.test(path)) return this.getNarInfo(path, res, head);
-      if (SERVED_NAR_PATH.test(path)) return this.getNar(path, res, head);
-      if (NarUploads.isUploadPath(path)) return this.getUpload(path, res, head);
+      if (SERVED_NAR_PATH.test(path)) return this.getNar(path, req, res, head);
+      if (NarUploads.isUploadPath(path)) return this.getUpload(path, req, res, head);
       throw notFound(path);
     }
     if (method === "PUT") {
@@ -201,22 +201,22 @@ export class BinaryCacheServer {
     this.sendText(res, 200, text, head, "text/x-nix-narinfo");
   }
 
-  private async getNar(path: string, res: ServerResponse, head: boolean): Promise<void> {
+  private async getNar(path: string, req: IncomingMessage, res: ServerResponse, head: boolean): Promise<void> {
     const [, hashPart, narHash] = SERVED_NAR_PATH.exec(path)!;
     const info = await this.lookup(hashPart);
     if (info === undefined || nixbase32.encode(info.narSha256) !== narHash) throw notFound(path);
-    return this.sendNar(path, info, res, head);
+    return this.sendNar(path, info, req, res, head);
   }
 
   /**
    * An uploaded NAR file by the name it was uploaded as (Nix fetches it so after uploading, from
    * the narinfo it keeps): rendered from the path it became, or the staged file itself.
    */
-  private async getUpload(path: string, res: ServerResponse, head: boolean): Promise<void> {
+  private async getUpload(path: string, req: IncomingMessage, res: ServerResponse, head: boolean): Promise<void> {
     const taken = this.uploads.takenAs(path);
     if (taken !== undefined) {
       const info = await this.lookup(taken.hashPart);
-      if (info !== undefined && taken.narHash.digest.equals(info.narSha256)) return this.sendNar(path, info, res, head);
+      if (info !== undefined && taken.narHash.digest.equals(info.narSha256)) return this.sendNar(path, info, req, res, head);
     }
     const staged = await this.uploads.openStaged(path);
     if (staged === undefined) throw notFound(path);
@@ -229,18 +229,37 @@ export class BinaryCacheServer {
     await pipeline(staged.stream, res);
   }
 
-  /** The NAR of `info`, compressed as the extension of `path` says. */
-  private async sendNar(path: string, info: PathInfo, res: ServerResponse, head: boolean): Promise<void> {
+  /**
+   * The NAR of `info`, compressed as the extension of `path` says. An uncompressed NAR also
+   * answers a single byte range (curl resumes a broken-off download with one); a compressed one
+   * has no known length, so a range is ignored and the whole file sent.
+   */
+  private async sendNar(path: string, info: PathInfo, req: IncomingMessage, res: ServerResponse, head: boolean): Promise<void> {
     const compression = compressionOfNarName(path);
     if (compression === undefined || compression === "bzip2") throw notFound(path);
     const headers: Record<string, string | number> = { "Content-Type": "application/x-nix-nar" };
-    if (compression === "none") headers["Content-Length"] = info.narSize;
-    res.writeHead(200, headers);
+    let range: ByteRange | undefined;
+    if (compression === "none") {
+      headers["Accept-Ranges"] = "bytes";
+      headers["Content-Length"] = info.narSize;
+      const requested = parseRange(req.headers.range, info.narSize);
+      if (requested === "unsatisfiable") {
+        res.setHeader("Content-Range", `bytes */${info.narSize}`);
+        throw new HttpError(416, `range '${req.headers.range}' is outside the ${info.narSize} bytes of '${path}'`);
+      }
+      range = requested;
+      if (range) {
+        headers["Content-Range"] = `bytes ${range.start}-${range.end - 1}/${info.narSize}`;
+        headers["Content-Length"] = range.end - range.start;
+      }
+    }
+    res.writeHead(range ? 206 : 200, headers);
     if (head) {
       res.end();
       return;
     }
-    const body = compress(compression, renderNar(info.node, this.store.blobs, this.store.directories));
+    const nar = renderNar(info.node, this.store.blobs, this.store.directories);
+    const body = range ? slice(nar, range) : compress(compression, nar);
     await pipeline(Readable.from(this.counted(body), { objectMode: false, highWaterMark: 1 << 20 }), res);
   }
 
@@ -297,6 +316,41 @@ export class BinaryCacheServer {
     }
     const info = await ingestNarFile(narinfo, staged.stream, this.store.blobs, this.store.directories, `NAR file '${url}' of '${path}'`);
     return { info, staged: true };
+  }
+}
+
+/** Bytes `start` to `end` (exclusive). */
+interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * A single `bytes=FIRST-[LAST]` or `bytes=-SUFFIX` range of a body of `size` bytes; undefined
+ * (send everything) without one or for forms not handled (several ranges).
+ */
+function parseRange(header: string | undefined, size: number): ByteRange | "unsatisfiable" | undefined {
+  const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === "" && match[2] === "")) return undefined;
+  if (match[1] === "") {
+    const suffix = Number(match[2]);
+    return suffix === 0 ? "unsatisfiable" : { start: Math.max(size - suffix, 0), end: size };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === "" ? size : Math.min(Number(match[2]) + 1, size);
+  if (start >= size || end <= start) return "unsatisfiable";
+  return { start, end };
+}
+
+/** The bytes of `source` from `range.start` to `range.end`. */
+async function* slice(source: AsyncIterable<Uint8Array>, range: ByteRange): AsyncIterable<Uint8Array> {
+  let offset = 0;
+  for await (const chunk of source) {
+    const from = Math.max(range.start - offset, 0);
+    const to = Math.min(range.end - offset, chunk.length);
+    offset += chunk.length;
+    if (to > from) yield chunk.subarray(from, to);
+    if (offset >= range.end) return;
   }
 }
 
