@@ -95,14 +95,8 @@ export async function copyPathContents(
   to: Pick<Store, "blobs" | "directories">,
   onBytes: (bytes: number) => void = () => {},
 ): Promise<void> {
-  let tree = new Map<string, Directory>();
-  const files: FileNode[] = [];
-  if (info.node.kind === "directory") {
-    tree = await loadTree(info.node.digest, from.directories);
-    for (const directory of tree.values()) files.push(...directory.files);
-  } else if (info.node.kind === "file") {
-    files.push(info.node);
-  }
+  const tree = await loadTree(info.node, from.directories);
+  const files: FileNode[] = info.node.kind === "file" ? [info.node] : [...tree.values()].flatMap((directory) => directory.files);
   await copyBlobs(from.blobs, to.blobs, files, onBytes);
   if (info.node.kind === "directory") await putDirectories(to.directories, leavesToRoot(tree, info.node.digest));
 }

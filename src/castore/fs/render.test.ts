@@ -50,7 +50,7 @@ describe("renderNode", () => {
     const node: FileNode = { kind: "file", name: "", digest: await putBlob(blobs, Buffer.from("new")), size: 3, executable: false };
     const target = join(work, "taken");
     writeFileSync(target, "old");
-    await assert.rejects(renderNode(node, blobs, directories, target), /cannot write to '.*taken': it already exists/);
+    await assert.rejects(renderNode(node, blobs, directories, target), /cannot restore to '.*taken': it already exists/);
     assert.equal(readFileSync(target, "utf8"), "old");
     mkdirSync(join(work, "taken-dir"));
     const tree = new Directory([], [{ ...node, name: "f" }]);

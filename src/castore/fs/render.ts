@@ -1,10 +1,10 @@
-// Rendering a castore node to the filesystem, atomically: the tree is built in a scratch
-// directory beside the target and renamed into place only once all of it is written, so the
-// target either does not exist or is complete. Modes are those `nix-store --restore` gives.
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { chmod, link, lstat, mkdir, open, rename, rm, rmdir, symlink, unlink } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+// Rendering a castore node to the filesystem, and reading what a rendering needs: the tree's
+// directories, file contents checked against their nodes, small files fetched ahead. Writing is
+// the NAR restorer's (nix-compat/nar/restore.ts), driven by a walk of the tree instead of a
+// NAR: atomic (built beside the target, moved into place when complete), with the modes
+// `nix-store --restore` gives, and names already validated by Directory.
+import { restoreTree } from "../../nix-compat/nar/restore.ts";
+import type { NarVisitor } from "../../nix-compat/nar/reader.ts";
 import type { BlobService } from "../blob-service.ts";
 import { type B3Digest, digestEquals, digestHex, EMPTY_DIGEST, formatDigest } from "../digest.ts";
 import type { Directory } from "../directory.ts";
@@ -12,30 +12,48 @@ import type { DirectoryService } from "../directory-service.ts";
 import { CastoreError } from "../errors.ts";
 import type { FileNode, Node } from "../node.ts";
 
-const DIRECTORY_MODE = 0o755;
-const FILE_MODE = 0o644;
-const EXECUTABLE_MODE = 0o755;
+/** Files up to this size are fetched ahead, whole, a few at once. */
+export const PREFETCH_MAX_SIZE = 64 << 10;
+/** How many files ahead of the one being written are fetched. */
+const PREFETCH_FILES = 16;
 
 /** Writes `node` at `target`, which must not exist; its parent directory must. */
 export async function renderNode(node: Node, blobs: BlobService, directories: DirectoryService, target: string): Promise<void> {
-  const destination = resolve(target);
-  if (await lstat(destination).catch(() => undefined)) throw new CastoreError("invalid-argument", `cannot write to '${target}': it already exists`);
-  const tree = node.kind === "directory" ? await loadTree(node.digest, directories) : new Map<string, Directory>();
-  const scratch = join(dirname(destination), `.${basename(destination)}.tvix-${randomBytes(6).toString("hex")}`);
-  try {
-    await new TreeRenderer(blobs, tree).render(node, Buffer.from(scratch), "");
-    await claim(scratch, destination, target, node.kind === "directory");
-  } catch (err) {
-    await rm(scratch, { recursive: true, force: true });
-    throw err;
+  const tree = await loadTree(node, directories);
+  const prefetcher = new FilePrefetcher(blobs, node, tree);
+  await restoreTree(target, (visitor) => emit(node, visitor, "", { blobs, tree, prefetcher }));
+}
+
+async function emit(node: Node, visitor: NarVisitor, path: string, context: { blobs: BlobService; tree: Map<string, Directory>; prefetcher: FilePrefetcher }): Promise<void> {
+  switch (node.kind) {
+    case "symlink":
+      return visitor.symlink(Buffer.from(node.target, "latin1"));
+    case "file": {
+      visitor.file(node.executable, node.size, 0);
+      const prefetched = context.prefetcher.next();
+      for (const chunk of prefetched ? await prefetched : []) visitor.contents(chunk);
+      if (!prefetched) for await (const chunk of fileContents(context.blobs, node, path)) visitor.contents(chunk);
+      return visitor.fileEnd();
+    }
+    case "directory":
+      visitor.directory();
+      for (const child of treeDirectory(context.tree, node.digest, path).nodes()) {
+        visitor.entry(Buffer.from(child.name, "latin1"));
+        await emit(child, visitor, path === "" ? child.name : `${path}/${child.name}`, context);
+      }
+      return visitor.directoryEnd();
   }
 }
 
-/** Every directory below (and including) `root`, by hex digest; data-loss if any is missing. */
-export async function loadTree(root: B3Digest, directories: DirectoryService): Promise<Map<string, Directory>> {
+/**
+ * Every directory below (and including) a directory node, by hex digest, fetched in one
+ * recursive get; data-loss if any is missing. Empty for a file or symlink.
+ */
+export async function loadTree(node: Node, directories: DirectoryService): Promise<Map<string, Directory>> {
   const tree = new Map<string, Directory>();
-  for await (const directory of directories.getRecursive(root)) tree.set(digestHex(directory.digest()), directory);
-  if (tree.size === 0) throw new CastoreError("data-loss", `directory ${formatDigest(root)} is missing`);
+  if (node.kind !== "directory") return tree;
+  for await (const directory of directories.getRecursive(node.digest)) tree.set(digestHex(directory.digest()), directory);
+  if (tree.size === 0) throw new CastoreError("data-loss", `directory ${formatDigest(node.digest)} is missing`);
   return tree;
 }
 
@@ -65,64 +83,52 @@ export async function* fileContents(blobs: BlobService, node: FileNode, path: st
   if (length < node.size) throw new CastoreError("data-loss", `blob ${formatDigest(node.digest)} of file '${path}' has ${length} bytes, but the file has ${node.size}`);
 }
 
-class TreeRenderer {
-  private readonly blobs: BlobService;
-  private readonly tree: Map<string, Directory>;
-
-  constructor(blobs: BlobService, tree: Map<string, Directory>) {
-    this.blobs = blobs;
-    this.tree = tree;
-  }
-
-  async render(node: Node, path: Buffer, relative: string): Promise<void> {
-    switch (node.kind) {
-      case "symlink":
-        await symlink(Buffer.from(node.target, "latin1"), path);
-        return;
-      case "file":
-        return this.file(node, path, relative);
-      case "directory": {
-        await mkdir(path, DIRECTORY_MODE);
-        await chmod(path, DIRECTORY_MODE);
-        const directory = treeDirectory(this.tree, node.digest, relative);
-        for (const child of directory.nodes()) {
-          const name = Buffer.from(child.name, "latin1");
-          await this.render(child, Buffer.concat([path, SLASH, name]), relative === "" ? child.name : `${relative}/${child.name}`);
-        }
-      }
-    }
-  }
-
-  private async file(node: FileNode, path: Buffer, relative: string): Promise<void> {
-    const mode = node.executable ? EXECUTABLE_MODE : FILE_MODE;
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-    try {
-      await handle.chmod(mode);
-      for await (const chunk of fileContents(this.blobs, node, relative)) await handle.write(chunk);
-    } finally {
-      await handle.close();
-    }
-  }
+/** The file nodes below `node` (itself, if a file) in tree order (entries by name, as in a NAR), with their paths. */
+function* filesInOrder(node: Node, tree: Map<string, Directory>, path: string): Generator<{ node: FileNode; path: string }> {
+  if (node.kind === "file") yield { node, path };
+  if (node.kind !== "directory") return;
+  for (const child of treeDirectory(tree, node.digest, path).nodes()) yield* filesInOrder(child, tree, path === "" ? child.name : `${path}/${child.name}`);
 }
 
-const SLASH = Buffer.from("/");
+/**
+ * Reads the contents of small files ahead of a writer that goes through a tree in order, a few
+ * at once, so that a store where each read costs a round trip (files on disk, a remote
+ * service) is not read one file at a time. Large files are left to be streamed in their turn.
+ */
+export class FilePrefetcher {
+  private readonly blobs: BlobService;
+  private readonly files: Iterator<{ node: FileNode; path: string }>;
+  /** One entry per upcoming file, in order: its contents, or undefined for a large file. */
+  private readonly ahead: (Promise<Uint8Array[]> | undefined)[] = [];
 
-/** Moves the scratch tree to `destination` without replacing anything that appeared there meanwhile. */
-async function claim(scratch: string, destination: string, target: string, isDirectory: boolean): Promise<void> {
-  const exists = (err: unknown): never => {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new CastoreError("invalid-argument", `cannot write to '${target}': it already exists`);
-    throw err;
-  };
-  if (isDirectory) {
-    // rename(2) would silently replace an empty directory, so take the name with mkdir first.
-    await mkdir(destination).catch(exists);
-    await rename(scratch, destination).catch(async (err: unknown) => {
-      await rmdir(destination);
-      throw err;
-    });
-    return;
+  /** For the files below `root`, whose directories `tree` holds (see loadTree). */
+  constructor(blobs: BlobService, root: Node, tree: Map<string, Directory>) {
+    this.blobs = blobs;
+    this.files = filesInOrder(root, tree, "");
   }
-  // A hard link (which does not follow a symlink) fails rather than replaces.
-  await link(scratch, destination).catch(exists);
-  await unlink(scratch);
+
+  /**
+   * The next file's contents if it is at most PREFETCH_MAX_SIZE bytes (failing here, in its
+   * turn, if they cannot be read), or undefined for a larger file.
+   */
+  next(): Promise<Uint8Array[]> | undefined {
+    while (this.ahead.length <= PREFETCH_FILES) {
+      const file = this.files.next();
+      if (file.done) break;
+      const { node, path } = file.value;
+      if (node.size > PREFETCH_MAX_SIZE) {
+        this.ahead.push(undefined);
+        continue;
+      }
+      const contents = (async () => {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of fileContents(this.blobs, node, path)) chunks.push(chunk);
+        return chunks;
+      })();
+      // Awaited in its turn; until then (or if the writer stops early) a failure is not unhandled.
+      contents.catch(() => {});
+      this.ahead.push(contents);
+    }
+    return this.ahead.shift();
+  }
 }

@@ -25,16 +25,25 @@ export async function restoreNar(
   target: string,
   options?: NarReaderOptions,
 ): Promise<number> {
+  return restoreTree(target, (visitor) => readNar(source, visitor, options));
+}
+
+/**
+ * Creates the tree that `produce` describes to the visitor it is given (in NAR order, with
+ * valid names) at `target`, which must not exist, atomically as `restoreNar` does: the tree is
+ * built beside the target and moved into place once `produce` has succeeded.
+ */
+export async function restoreTree<T>(target: string, produce: (visitor: NarVisitor) => Promise<T>): Promise<T> {
   const destination = resolve(target);
   if (lstatSync(destination, { throwIfNoEntry: false })) throw new NixCompatError(`cannot restore to '${target}': it already exists`);
   const scratch = createScratchDirectory(destination);
   const root = join(scratch.path, "root");
   const writer = new RestoringVisitor(Buffer.from(root), scratch.umaskStripsModes);
   try {
-    const size = await readNar(source, writer, options);
+    const result = await produce(writer);
     claim(root, destination, target);
     rmdirSync(scratch.path);
-    return size;
+    return result;
   } catch (err) {
     writer.abort();
     rmSync(scratch.path, { recursive: true, force: true });
