@@ -71,6 +71,21 @@ describe("closures", () => {
     assert.deepEqual(await computeClosure(from.pathInfos, []), []);
   });
 
+  it("computeClosure follows chains deeper than the call stack", async () => {
+    const store = await openStore("memory://");
+    const depth = 20_000;
+    const { narSize, narSha256 } = await calculateNar({ kind: "symlink", name: "", target: "x" }, store.blobs, store.directories);
+    for (let i = 0; i < depth; i++) {
+      const references = i + 1 < depth ? [storePath(`chain-${i + 1}`)] : [];
+      await store.pathInfos.put({ storePath: storePath(`chain-${i}`), node: { kind: "symlink", name: "", target: "x" }, references, narSize, narSha256, signatures: [] });
+    }
+    const closure = await computeClosure(store.pathInfos, [storePath("chain-0")]);
+    assert.equal(closure.length, depth);
+    assert.equal(closure[0].storePath.name, `chain-${depth - 1}`);
+    assert.equal(closure.at(-1)!.storePath.name, "chain-0");
+    await store.close();
+  });
+
   it("computeClosure fails with not-found naming a missing path and who refers to it", async () => {
     const store = await openStore("memory://");
     await addPath(store, "top", join(work, "data"), ["gone"]);

@@ -147,14 +147,21 @@ function leavesToRoot(tree: Map<string, Directory>, root: B3Digest): Directory[]
 /** Depth-first post-order from `roots`: each item once, after the items it points to. */
 function postOrder<T>(roots: readonly T[], key: (item: T) => string, children: (item: T) => readonly T[]): T[] {
   const ordered: T[] = [];
-  const done = new Set<string>();
-  const visit = (item: T): void => {
-    const k = key(item);
-    if (done.has(k)) return;
-    done.add(k);
-    for (const child of children(item)) visit(child);
-    ordered.push(item);
-  };
-  for (const root of roots) visit(root);
+  const seen = new Set<string>();
+  // An explicit stack (graphs may be deeper than the call stack): an item is emitted when the
+  // walk comes back to it after its children.
+  const stack: { item: T; expanded: boolean }[] = [...roots].reverse().map((item) => ({ item, expanded: false }));
+  for (let top; (top = stack.pop()); ) {
+    if (top.expanded) {
+      ordered.push(top.item);
+      continue;
+    }
+    const k = key(top.item);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    stack.push({ item: top.item, expanded: true });
+    const next = children(top.item);
+    for (let i = next.length - 1; i >= 0; i--) if (!seen.has(key(next[i]))) stack.push({ item: next[i], expanded: false });
+  }
   return ordered;
 }

@@ -83,11 +83,17 @@ export async function* fileContents(blobs: BlobService, node: FileNode, path: st
   if (length < node.size) throw new CastoreError("data-loss", `blob ${formatDigest(node.digest)} of file '${path}' has ${length} bytes, but the file has ${node.size}`);
 }
 
-/** The file nodes below `node` (itself, if a file) in tree order (entries by name, as in a NAR), with their paths. */
-function* filesInOrder(node: Node, tree: Map<string, Directory>, path: string): Generator<{ node: FileNode; path: string }> {
-  if (node.kind === "file") yield { node, path };
-  if (node.kind !== "directory") return;
-  for (const child of treeDirectory(tree, node.digest, path).nodes()) yield* filesInOrder(child, tree, path === "" ? child.name : `${path}/${child.name}`);
+/** The file nodes below `root` (itself, if a file) in tree order (entries by name, as in a NAR), with their paths. */
+function* filesInOrder(root: Node, tree: Map<string, Directory>): Generator<{ node: FileNode; path: string }> {
+  // An explicit stack of pending entries (last one next): trees may nest deeper than the call stack.
+  const pending: { node: Node; path: string }[] = [{ node: root, path: "" }];
+  for (let entry; (entry = pending.pop()); ) {
+    const { node, path } = entry;
+    if (node.kind === "file") yield { node, path };
+    if (node.kind !== "directory") continue;
+    const children = treeDirectory(tree, node.digest, path).nodes();
+    for (let i = children.length - 1; i >= 0; i--) pending.push({ node: children[i], path: path === "" ? children[i].name : `${path}/${children[i].name}` });
+  }
 }
 
 /**
@@ -104,7 +110,7 @@ export class FilePrefetcher {
   /** For the files below `root`, whose directories `tree` holds (see loadTree). */
   constructor(blobs: BlobService, root: Node, tree: Map<string, Directory>) {
     this.blobs = blobs;
-    this.files = filesInOrder(root, tree, "");
+    this.files = filesInOrder(root, tree);
   }
 
   /**

@@ -13,6 +13,7 @@ import { MemoryBlobService } from "../../castore/memory/blob-service.ts";
 import { MemoryDirectoryService } from "../../castore/memory/directory-service.ts";
 import type { FileNode, Node } from "../../castore/node.ts";
 import { hashBytes } from "../../nix-compat/hash.ts";
+import { NarReader } from "../../nix-compat/nar/reader.ts";
 import { createSampleTree, narBytes } from "../../../test/support/nar.ts";
 import { calculateNar, hashNar, renderNar } from "./render.ts";
 
@@ -72,6 +73,25 @@ describe("renderNar", () => {
     assert.ok((await collect(renderNar(empty, blobs, directories))).bytes.equals(narBytes(join(work, "empty"))));
     const link: Node = { kind: "symlink", name: "", target: "t\xff" };
     assert.equal((await collect(renderNar(link, blobs, directories))).bytes.subarray(-32, -16).toString("latin1"), "\x02\0\0\0\0\0\0\0t\xff\0\0\0\0\0\0");
+  });
+
+  it("renders trees nested deeper than the call stack", async () => {
+    const blobs = new MemoryBlobService();
+    const directories = new MemoryDirectoryService();
+    const depth = 20_000;
+    const leaf: FileNode = { kind: "file", name: "leaf", digest: await putBlob(blobs, Buffer.from("bottom")), size: 6, executable: false };
+    const chain = [new Directory([], [leaf])];
+    for (let i = 1; i < depth; i++) chain.push(new Directory([chain[i - 1].toNode("d")]));
+    await putDirectories(directories, chain);
+    const nar = (await collect(renderNar(chain[depth - 1].toNode(""), blobs, directories))).bytes;
+    let files = 0;
+    const reader = new NarReader(
+      { directory() {}, entry() {}, directoryEnd() {}, file: () => files++, contents() {}, fileEnd() {}, symlink() {} },
+      { maxDepth: depth },
+    );
+    reader.push(nar);
+    reader.end();
+    assert.equal(files, 1);
   });
 
   it("fails with data-loss naming what is missing or has the wrong length", async () => {
