@@ -2,7 +2,7 @@
 // modes, symlinks, sizes around multiples of 8 and past 1 MiB; some roots a lone file or
 // symlink): a tree ingested into castore renders to the bytes of `nix-store --dump`; Nix's NAR
 // ingested (in random chunks) gives the same castore root, renders back byte for byte, and its
-// sha256 is `nix-hash`'s; and addLocalPath gives the store path, NAR hash, NAR size and content
+// sha256 is `nix-hash`'s; renderNode writes what `nix-store --restore` does; and addLocalPath gives the store path, NAR hash, NAR size and content
 // address of `nix-store --add` and `--add-fixed [--recursive] ALGO`. Nix adds into a chroot
 // store in a temporary directory, so the real /nix/store is not touched.
 import assert from "node:assert/strict";
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ingestPath } from "../../src/castore/fs/ingest.ts";
+import { renderNode } from "../../src/castore/fs/render.ts";
 import type { Node } from "../../src/castore/node.ts";
 import { formatContentAddress } from "../../src/nix-compat/content-address.ts";
 import { Hash } from "../../src/nix-compat/hash.ts";
@@ -18,7 +19,7 @@ import { addLocalPath, type AddPathOptions } from "../../src/store/add-path.ts";
 import { openStore, type Store } from "../../src/store/composition.ts";
 import { ingestNar } from "../../src/store/nar/ingest.ts";
 import { renderNar } from "../../src/store/nar/render.ts";
-import { forEachConcurrently, nixDump } from "../support/nar.ts";
+import { describeTree, forEachConcurrently, nixDump, nixRestore } from "../support/nar.ts";
 import { nix, nixClassic } from "../support/nix.ts";
 import { createRandomTree, type TreeNodeKind } from "../support/random-tree.ts";
 import { SeededRandom } from "../support/seeded-random.ts";
@@ -106,6 +107,17 @@ describe(`store ingestion and rendering against Nix on ${TREES} random trees`, (
       assert.ok(back.equals(tree.nixNar), `seed ${tree.seed}: round trip differs at byte ${firstDifference(back, tree.nixNar)}`);
       await fresh.close();
     }
+  });
+
+  it("renderNode writes what nix-store --restore writes from the same NAR, modes included", async () => {
+    await forEachConcurrently(trees.filter((t) => t.seed % 3 === 0), CONCURRENCY, async (tree) => {
+      const ours = join(work, `rendered-${tree.seed}`);
+      const theirs = join(work, `nix-restored-${tree.seed}`);
+      await renderNode(tree.node ?? (await ingestPath(tree.path, store.blobs, store.directories)), store.blobs, store.directories, ours);
+      const nix = await nixRestore(tree.nixNar, theirs);
+      assert.equal(nix.status, 0, `seed ${tree.seed}: nix-store --restore failed: ${nix.stderr}`);
+      assert.deepEqual(describeTree(ours), describeTree(theirs), `seed ${tree.seed}`);
+    });
   });
 
   /** What Nix stored for `paths`: path, NAR hash and size, content address. */
