@@ -15,26 +15,24 @@ function atLine(pos: Pos): string[] {
   const where = locate(pos);
   if (!where) return [];
   const origin = where.source.path ?? STRING_ORIGIN;
+  // Lines as getline() reads them: a final newline does not start another line.
   const lines = where.source.text.split("\n");
+  if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
   const out = ["", `at ${origin}:${where.line}:${where.column}:`, ""];
   const codeLine = (n: number) => `${String(n).padStart(6)}| ${lines[n - 1]}`;
   if (where.line > 1) out.push(codeLine(where.line - 1));
   out.push(codeLine(where.line));
   out.push(`      |${" ".repeat(where.column)}^`);
   if (where.line < lines.length) out.push(codeLine(where.line + 1));
-  out.push("");
   return out;
 }
-
 
 /** The bytes Nix writes to stderr for an evaluation error (with a final newline), as a byte string. */
 export function formatEvalError(err: EvalError, showTrace: boolean): string {
   const lines = [...err.message.split("\n"), ...atLine(err.pos)];
   if (showTrace) {
-    for (let i = err.trace.length - 1; i >= 0; i--) {
-      const frame = err.trace[i];
-      lines.push("", `${ELLIPSIS} ${frame.message}`, ...atLine(frame.pos));
-    }
+    // Innermost first, each frame after a blank line.
+    for (const frame of err.trace) lines.push("", `${ELLIPSIS} ${frame.message}`, ...atLine(frame.pos));
   }
   while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();
   const text = lines.map((line, i) => (i === 0 ? `error: ${line}` : `       ${line}`).trimEnd()).join("\n");

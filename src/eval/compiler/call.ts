@@ -4,7 +4,7 @@
 import { EvalError, NixTypeError } from "../errors.ts";
 import { type Pos, showPos } from "../position.ts";
 import { call, call2, callMany } from "../runtime/call.ts";
-import { enterCall, leaveCall } from "../runtime/call-stack.ts";
+import { currentCallPos, enterCall, leaveCall } from "../runtime/call-stack.ts";
 import { forceAttrs } from "../runtime/force.ts";
 import type { CallExpr, Expr, LambdaExpr } from "../syntax/ast.ts";
 import { internName } from "../value/attrs.ts";
@@ -67,10 +67,16 @@ class CompiledLambda implements LambdaDef {
     }
     const body = (this.body ??= this.compileBody());
     if (!this.showTrace) return body(env);
+    // Nix's frames for an error in the body (not for a bad argument, found above), with the
+    // position of the call: of the call expression, of the builtin calling, or none (map's lazy calls).
+    const callPos = currentCallPos();
     try {
       return body(env);
     } catch (err) {
-      if (err instanceof EvalError) err.addTrace(this.pos, `while evaluating ${this.name === null ? "anonymous lambda" : `'${this.name}'`}`);
+      if (err instanceof EvalError) {
+        err.addTrace(this.pos, `while evaluating ${this.name === null ? "anonymous lambda" : `'${this.name}'`}`);
+        err.addTrace(callPos, "from call site");
+      }
       throw err;
     }
   }
@@ -108,9 +114,8 @@ export function compileCall(compiler: Compiler, e: CallExpr, scope: CompileScope
   const args = e.args.map((arg) => compiler.lazy(arg, scope));
   const pos = e.start;
   const primop = globalPrimOp(e.fn, scope);
-  if (primop !== undefined && primop.arity === args.length) return primOpCall(primop, args, pos, compiler.state.showTrace);
+  if (primop !== undefined && primop.arity === args.length) return primOpCall(primop, args, pos);
   const fn = compiler.compile(e.fn, scope);
-  if (compiler.state.showTrace) return tracedCall(fn, args, pos);
   switch (args.length) {
     case 1: {
       const [arg0] = args;
@@ -155,9 +160,8 @@ function globalPrimOp(fn: Expr, scope: CompileScope): PrimOp | undefined {
 }
 
 /** A global primop given all its arguments: straight to its implementation. */
-function primOpCall(primop: PrimOp, args: readonly LazyCode[], pos: Pos, showTrace: boolean): Code {
+function primOpCall(primop: PrimOp, args: readonly LazyCode[], pos: Pos): Code {
   const { impl, state } = primop;
-  if (showTrace) return tracedCall(() => primop, args, pos);
   switch (args.length) {
     case 1: {
       const [arg0] = args;
@@ -189,21 +193,4 @@ function primOpCall(primop: PrimOp, args: readonly LazyCode[], pos: Pos, showTra
         return result;
       };
   }
-}
-
-/** With --show-trace: a call that adds Nix's "from call site" frame to errors passing through. */
-function tracedCall(fn: Code, args: readonly LazyCode[], pos: Pos): Code {
-  return (env) => {
-    const f = fn(env);
-    const values = args.map((arg) => arg(env));
-    enterCall(pos);
-    try {
-      const result = callMany(f, values);
-      leaveCall();
-      return result;
-    } catch (err) {
-      if (err instanceof EvalError && f instanceof Lambda) err.addTrace(pos, "from call site");
-      throw err;
-    }
-  };
 }

@@ -236,7 +236,7 @@ export function positionValue(pos: Pos): ForcedValue {
 
 export function evalBool(v: ForcedValue, pos: Pos): boolean {
   if (typeof v === "boolean") return v;
-  throw typeError(v, "a Boolean").atPos(pos);
+  throw typeError(v, "a Boolean", pos);
 }
 
 export function evalAttrs(v: ForcedValue): NixAttrs {
@@ -245,8 +245,8 @@ export function evalAttrs(v: ForcedValue): NixAttrs {
 }
 
 function concatTwoLists(a: ForcedValue, b: ForcedValue, pos: Pos): ForcedValue {
-  if (!Array.isArray(a)) throw typeError(a, "a list").atPos(pos);
-  if (!Array.isArray(b)) throw typeError(b, "a list").atPos(pos);
+  if (!Array.isArray(a)) throw typeError(a, "a list", pos);
+  if (!Array.isArray(b)) throw typeError(b, "a list", pos);
   // Like Nix, reuse a list when the other is empty.
   if (b.length === 0) return a;
   if (a.length === 0) return b;

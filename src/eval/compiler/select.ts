@@ -21,22 +21,28 @@ function nameOf(name: CompiledName, env: Env): string {
   return typeof name === "string" ? name : forceStringNoContext(name(env));
 }
 
-type ForceAttr = (attrs: NixAttrs, i: number, path: readonly AttrName[]) => ForcedValue;
-
 function forceSelected(attrs: NixAttrs, i: number): ForcedValue {
   return force(attrs.values[i], attrs.posAt(i));
 }
 
-/** With --show-trace: an error gets Nix's "while evaluating the attribute" frame. */
-function forceAttrTraced(attrs: NixAttrs, i: number, path: readonly AttrName[]): ForcedValue {
-  const pos = attrs.posAt(i);
-  if (pos === 0) return force(attrs.values[i]);
-  try {
-    return force(attrs.values[i]);
-  } catch (err) {
-    if (err instanceof EvalError) err.addTrace(pos, `while evaluating the attribute '${showAttrPath(path)}'`);
-    throw err;
-  }
+/** The path as Nix's trace shows it: dynamic names evaluated again, where that works. */
+function shownPath(path: readonly AttrName[], names: readonly CompiledName[], env: Env): string {
+  return path
+    .map((name, k) => {
+      const compiled = names[k];
+      if (typeof compiled === "string") return showAttrPath([name]);
+      try {
+        return nameOf(compiled, env);
+      } catch {
+        return showAttrPath([name]);
+      }
+    })
+    .join(".");
+}
+
+/** Where the last attribute a selection found is defined (0 before it found one). */
+interface Found {
+  pos: Pos;
 }
 
 function missing(name: string, pos: Pos): EvalError {
@@ -50,26 +56,26 @@ export function compileSelect(compiler: Compiler, e: SelectExpr, scope: CompileS
   const pos = e.pos;
   const path = e.path;
   const only = names[0];
-  const forceAttr: ForceAttr = compiler.state.showTrace ? forceAttrTraced : forceSelected;
-  if (names.length === 1 && typeof only === "string" && fallback === undefined) {
+  const showTrace = compiler.state.showTrace;
+  if (!showTrace && names.length === 1 && typeof only === "string" && fallback === undefined) {
     return (env) => {
       const v = expr(env);
-      if (!(v instanceof NixAttrs)) throw typeError(v, "a set").atPos(pos);
+      if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos);
       const i = v.shape.indexOf(only);
       if (i < 0) throw missing(only, pos);
-      return forceAttr(v, i, path);
+      return forceSelected(v, i);
     };
   }
-  return (env) => {
+  const select = (env: Env, found: Found | null): ForcedValue => {
     let v = expr(env);
     let from: NixAttrs | undefined;
     let i = -1;
     for (const compiled of names) {
       const name = nameOf(compiled, env);
-      if (from !== undefined) v = forceAttr(from, i, path);
+      if (from !== undefined) v = forceSelected(from, i);
       if (!(v instanceof NixAttrs)) {
         if (fallback) return fallback(env);
-        throw typeError(v, "a set").atPos(pos);
+        throw typeError(v, "a set", pos);
       }
       from = v;
       i = v.shape.indexOf(name);
@@ -77,8 +83,21 @@ export function compileSelect(compiler: Compiler, e: SelectExpr, scope: CompileS
         if (fallback) return fallback(env);
         throw missing(name, pos);
       }
+      if (found !== null) found.pos = v.posAt(i);
     }
-    return forceAttr(from as NixAttrs, i, path);
+    return forceSelected(from as NixAttrs, i);
+  };
+  if (!showTrace) return (env) => select(env, null);
+  // Nix's "while evaluating the attribute" frame, at the last attribute found, for any error
+  // after one was found (a later one missing, forcing it, the `or` default).
+  return (env) => {
+    const found: Found = { pos: 0 };
+    try {
+      return select(env, found);
+    } catch (err) {
+      if (err instanceof EvalError && found.pos !== 0) err.addTrace(found.pos, `while evaluating the attribute '${shownPath(path, names, env)}'`);
+      throw err;
+    }
   };
 }
 

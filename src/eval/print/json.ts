@@ -4,10 +4,13 @@
 // (bytes ≥ 0x80 pass through unchanged). The result carries the context of every string and
 // store path it contains.
 import { NixTypeError } from "../errors.ts";
+import type { Pos } from "../position.ts";
+import { currentCallPos } from "../runtime/call-stack.ts";
 import { coerceToString } from "../runtime/coerce.ts";
 import type { EvalState } from "../state.ts";
 import { NixAttrs } from "../value/attrs.ts";
 import { formatFloatG, NixFloat } from "../value/float.ts";
+import { Lambda } from "../value/function.ts";
 import { NixPath } from "../value/path.ts";
 import { ContextString, stringContext, stringText } from "../value/string.ts";
 import { force, Thunk } from "../value/thunk.ts";
@@ -28,13 +31,20 @@ export function quoteJsonString(s: string): string {
   return `${out}"`;
 }
 
+/** Nix's error for a value JSON cannot hold, at `errorPos`, with its (unhelpful) trace frame at `pos`. */
+function unconvertible(what: string, errorPos: Pos, pos: Pos): NixTypeError {
+  const err = new NixTypeError(`cannot convert ${what} to JSON`, errorPos);
+  err.addTrace(pos, "message for the trace");
+  return err;
+}
+
 /**
  * The JSON text of a value, adding string contexts to `context`. With `strict` false, thunks
  * that are not evaluated yet are an error (as in Nix: "cannot convert a thunk to JSON").
  */
 export function valueToJson(state: EvalState, v: Value, strict: boolean, context: Set<string>): string {
   const writer = new JsonWriter(state, strict, context);
-  writer.write(v);
+  writer.write(v, currentCallPos());
   return writer.out;
 }
 
@@ -58,8 +68,12 @@ export class JsonWriter {
     this.context = context;
   }
 
-  write(v: Value): void {
-    if (v instanceof Thunk && !this.strict && !v.isEvaluated) throw new NixTypeError("cannot convert a thunk to JSON");
+  /**
+   * Writes `v`; `pos` is where it comes from (its attribute, else the call or nothing), which
+   * Nix reports for what cannot be converted (for a function: its own position).
+   */
+  write(v: Value, pos: Pos = 0): void {
+    if (v instanceof Thunk && !this.strict && !v.isEvaluated) throw unconvertible("a thunk", pos, pos);
     const f = force(v);
     switch (typeof f) {
       case "number":
@@ -87,11 +101,11 @@ export class JsonWriter {
       this.open.push("]");
       f.forEach((elem, i) => {
         if (i > 0) this.out += ",";
-        this.write(elem);
+        this.write(elem, pos);
       });
       this.out += this.open.pop();
     } else if (f instanceof NixAttrs) this.writeAttrs(f);
-    else throw new NixTypeError(`cannot convert ${showType(f)} to JSON`);
+    else throw unconvertible(showType(f), f instanceof Lambda ? f.def.pos : pos, pos);
   }
 
   private writeAttrs(attrs: NixAttrs): void {
@@ -101,9 +115,9 @@ export class JsonWriter {
       this.out += quoteJsonString(stringText(s));
       return;
     }
-    const outPath = attrs.get("outPath");
-    if (outPath !== undefined) {
-      this.write(outPath);
+    const outPath = attrs.shape.indexOf("outPath");
+    if (outPath >= 0) {
+      this.write(attrs.values[outPath], attrs.posAt(outPath));
       return;
     }
     this.out += "{";
@@ -111,7 +125,7 @@ export class JsonWriter {
     attrs.names.forEach((name, i) => {
       if (i > 0) this.out += ",";
       this.out += `${quoteJsonString(name)}:`;
-      this.write(attrs.values[i]);
+      this.write(attrs.values[i], attrs.posAt(i));
     });
     this.out += this.open.pop();
   }

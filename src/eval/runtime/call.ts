@@ -2,6 +2,7 @@
 // there (fewer arguments make a PrimOpApp), and a set with `__functor` is called as
 // `set.__functor set arg`.
 import { NixTypeError } from "../errors.ts";
+import { enterCall, leaveCall } from "./call-stack.ts";
 import { NixAttrs } from "../value/attrs.ts";
 import { Lambda, PrimOp, PrimOpApp } from "../value/function.ts";
 import { force, Thunk } from "../value/thunk.ts";
@@ -68,8 +69,13 @@ interface Application {
   readonly arg: Value;
 }
 
+// Nix forces a lazy application without a position: errors in it that have none of their
+// own get none from the call either, and --show-trace's "from call site" frame has none.
 function runApplication(app: Application): ForcedValue {
-  return call(app.fn, app.arg);
+  enterCall(0);
+  const result = call(app.fn, app.arg);
+  leaveCall();
+  return result;
 }
 
 /** `fn arg` as a lazy value (Nix's tApp), for builtins whose results are lazy (map, genList…). */
@@ -84,7 +90,10 @@ interface Application2 {
 }
 
 function runApplication2(app: Application2): ForcedValue {
-  return call2(app.fn, app.a, app.b);
+  enterCall(0);
+  const result = call2(app.fn, app.a, app.b);
+  leaveCall();
+  return result;
 }
 
 /** `fn a b` as a lazy value (mapAttrs, zipAttrsWith). */

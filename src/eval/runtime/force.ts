@@ -1,6 +1,7 @@
 // Forcing a value to a required type, with Nix 2.8's error messages. Builtins use these to
 // take their arguments apart.
 import { NixTypeError, EvalError } from "../errors.ts";
+import type { Pos } from "../position.ts";
 import { NixAttrs } from "../value/attrs.ts";
 import { NixFloat } from "../value/float.ts";
 import type { NixFunction } from "../value/function.ts";
@@ -9,8 +10,9 @@ import { ContextString, type NixString } from "../value/string.ts";
 import { force } from "../value/thunk.ts";
 import { isFunction, type NixList, showType, type Value } from "../value/value.ts";
 
-export function typeError(v: Value, expected: string): NixTypeError {
-  return new NixTypeError(`value is ${showType(v)} while ${expected} was expected`);
+/** "value is … while … was expected", at `pos` (by default the innermost call's). */
+export function typeError(v: Value, expected: string, pos: Pos = 0): NixTypeError {
+  return new NixTypeError(`value is ${showType(v)} while ${expected} was expected`, pos);
 }
 
 export function forceInt(v: Value): NixInt {
