@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { BlobWriter } from "../../castore/blob-service.ts";
+import { Blake3Hasher } from "../../castore/digest.ts";
 import type { Directory } from "../../castore/directory.ts";
 import type { DirectoryPutter } from "../../castore/directory-service.ts";
 import { ingestPath } from "../../castore/fs/ingest.ts";
@@ -191,6 +192,33 @@ describe("ingestNar", () => {
     assert.equal(pulled, Math.ceil(nar.length / (64 << 10)));
     assert.ok(mostWriters <= 17, `${mostWriters} blob writers open at once`);
     assert.ok(mostWriters > 1);
+  });
+
+  it("streams a 1 GiB file in bounded memory", async () => {
+    const size = 1 << 30;
+    const hashOnly = new (class extends MemoryBlobService {
+      override openWrite(): BlobWriter {
+        const hasher = new Blake3Hasher();
+        return { write: async (chunk) => hasher.update(chunk), close: async () => hasher.digest(), abort: async () => {} };
+      }
+    })();
+    let most = 0;
+    async function* nar(): AsyncIterable<Uint8Array> {
+      const length = Buffer.alloc(8);
+      length.writeUInt32LE(size % 2 ** 32);
+      length.writeUInt32LE(Math.floor(size / 2 ** 32), 4);
+      yield Buffer.concat([encodeTokens("nix-archive-1", "(", "type", "regular", "contents"), length]);
+      // Fresh buffers: were any kept, memory would grow to the file's size.
+      for (let left = size; left > 0; left -= 1 << 20) {
+        most = Math.max(most, process.memoryUsage().arrayBuffers);
+        yield Buffer.alloc(Math.min(left, 1 << 20), left % 251);
+      }
+      yield encodeTokens(")");
+    }
+    const result = await ingestNar(nar(), hashOnly, new MemoryDirectoryService());
+    assert.equal(result.narSize, size + 112);
+    assert.equal(result.node.kind === "file" && result.node.size, size);
+    assert.ok(most < 256 << 20, `${most >> 20} MiB of buffers alive at once`);
   });
 
   it("fails when a blob write fails, storing no directory and leaving no upload running", async () => {
