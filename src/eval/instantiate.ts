@@ -11,6 +11,7 @@ import { LocalIO } from "./local-io.ts";
 import { JsonWriter } from "./print/json.ts";
 import { printValue } from "./print/value.ts";
 import { valueToXml } from "./print/xml.ts";
+import { getDerivations, queryOutputName, requireDrvPath } from "./get-derivations.ts";
 import { forceDeep } from "./runtime/deep-force.ts";
 import { parseSearchPathEntry, splitNixPath } from "./search-path.ts";
 import { EvalState } from "./state.ts";
@@ -38,6 +39,11 @@ export interface EvalSetup {
    * pure core (src/glue/eval-world.ts); without one, evaluation is pure and read-only.
    */
   world?: string;
+  /**
+   * The world posts each store path the evaluation adds to the parent thread as it is added
+   * (src/glue/pending-stream.ts), for `tvix instantiate` and `tvix build` to write and build.
+   */
+  streamStorePaths?: boolean;
 }
 
 export interface EvalRequest extends EvalSetup {
@@ -46,7 +52,8 @@ export interface EvalRequest extends EvalSetup {
   expressions: boolean;
   attrPaths: string[];
   strict: boolean;
-  output: "plain" | "json" | "xml";
+  /** `derivations`: nix-instantiate without --eval, the .drv paths of the derivations found. */
+  output: "plain" | "json" | "xml" | "derivations";
   /** XML only: with source positions (off with --no-location). */
   location: boolean;
 }
@@ -67,8 +74,22 @@ export interface EvalResult {
 /** Command-line text is UTF-8; Nix sees its bytes. */
 const bytes = utf8ToBytes;
 
+/** nix-instantiate's warning, once, when it prints a .drv path it made no GC root for. */
+const GC_WARNING = "warning: you did not specify '--add-root'; the result might be removed by the garbage collector\n";
+
+/** nix-instantiate's lines for the derivations in `v`, one by one: the .drv path, and `!output` unless it is `out`. */
+function printDerivations(state: EvalState, autoArgs: NixAttrs, v: Value, print: (line: string) => void): void {
+  for (const drv of getDerivations(autoArgs, v)) {
+    const drvPath = requireDrvPath(state, drv);
+    const outputName = queryOutputName(drv);
+    if (outputName === "") throw new EvalError(`derivation '${drvPath}' lacks an 'outputName' attribute`);
+    print(`${drvPath}${outputName !== "out" ? `!${outputName}` : ""}\n`);
+  }
+}
+
 export function instantiateEval(request: EvalRequest, world?: EvalWorld): EvalResult {
   let stdout = "";
+  let stderr = "";
   try {
     const state = createEvalState(request, world);
     const cwd = bytes(request.cwd);
@@ -79,6 +100,13 @@ export function instantiateEval(request: EvalRequest, world?: EvalWorld): EvalRe
       for (const attrPath of request.attrPaths.length > 0 ? request.attrPaths : [""]) {
         const v = findAlongAttrPath(bytes(attrPath), autoArgs, root);
         force(v);
+        if (request.output === "derivations") {
+          printDerivations(state, autoArgs, v, (line) => {
+            stderr = GC_WARNING;
+            stdout += line;
+          });
+          continue;
+        }
         const result = autoArgs.size === 0 ? v : autoCallFunction(autoArgs, v);
         // Nix streams JSON and XML to stdout, so an error leaves what was written (closed up).
         if (request.output === "json") {
@@ -97,11 +125,11 @@ export function instantiateEval(request: EvalRequest, world?: EvalWorld): EvalRe
         }
       }
     }
-    return { stdout, stderr: "", exitCode: 0 };
+    return { stdout, stderr, exitCode: 0 };
   } catch (err) {
     const report = formatEvalFailure(err, request.showTrace);
     if (report === undefined) throw err;
-    return { stdout, stderr: report, exitCode: err instanceof EvalError ? err.status : 1 };
+    return { stdout, stderr: stderr + report, exitCode: err instanceof EvalError ? err.status : 1 };
   }
 }
 

@@ -21,13 +21,17 @@ export type PendingPath =
 export class PendingStore {
   readonly storeDir: string;
   private readonly paths = new Map<string, PendingPath>();
+  /** Called for each path when it is first recorded (pending-stream.ts sends them to the main thread). */
+  onAdd?: (storePath: string, entry: PendingPath) => void;
 
   constructor(storeDir: string) {
     this.storeDir = storeDir;
   }
 
   add(storePath: string, entry: PendingPath): void {
-    if (!this.paths.has(storePath)) this.paths.set(storePath, entry);
+    if (this.paths.has(storePath)) return;
+    this.paths.set(storePath, entry);
+    this.onAdd?.(storePath, entry);
   }
 
   get(storePath: string): PendingPath | undefined {
