@@ -3,17 +3,8 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { CastoreError } from "../../castore/errors.ts";
+import { chunks, collect } from "../../../test/support/binary-cache.ts";
 import { SERVE_COMPRESSIONS, checkCompression, compress, compressionOfNarName, decompress, narExtension } from "./compression.ts";
-
-async function* chunks(data: Buffer, size: number): AsyncIterable<Uint8Array> {
-  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
-}
-
-async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const part of stream) parts.push(part);
-  return Buffer.concat(parts);
-}
 
 // Compressible and incompressible parts, several MiB: more than any stream buffer.
 const DATA = Buffer.concat([Buffer.alloc(3 << 20, "nix-archive-1 "), randomBytes(1 << 20)]);

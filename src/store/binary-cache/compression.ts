@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { type Duplex, Readable } from "node:stream";
 import { constants as zlib, createBrotliCompress, createBrotliDecompress, createZstdCompress, createZstdDecompress } from "node:zlib";
 import { CastoreError } from "../../castore/errors.ts";
+import { bunzip2 } from "./bzip2.ts";
 
 interface LzmaNative {
   createCompressor(options: { preset: number; threads: number }): Duplex;
@@ -56,7 +57,7 @@ function compressor(compression: Compression): Duplex | undefined {
   }
 }
 
-function decompressor(compression: Compression): Duplex | undefined {
+function decompressor(compression: Exclude<Compression, "bzip2">): Duplex | undefined {
   switch (compression) {
     case "none":
       return undefined;
@@ -66,8 +67,6 @@ function decompressor(compression: Compression): Duplex | undefined {
       return createZstdDecompress();
     case "br":
       return createBrotliDecompress();
-    case "bzip2":
-      throw new CastoreError("invalid-argument", "reading bzip2-compressed NARs is not supported");
   }
 }
 
@@ -105,5 +104,6 @@ export function compress(compression: Compression, source: AsyncIterable<Uint8Ar
 }
 
 export function decompress(compression: Compression, source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  if (compression === "bzip2") return bunzip2(source);
   return through(source, decompressor(compression), `corrupt ${compression} data`);
 }

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CastoreError } from "../../castore/errors.ts";
+import { hashBytes } from "../../nix-compat/hash.ts";
 import { formatNarInfo } from "../../nix-compat/narinfo.ts";
 import { SecretKey } from "../../nix-compat/signing.ts";
 import { copyClosure } from "../closure.ts";
@@ -73,6 +75,19 @@ describe("Nix binary caches as read sources", () => {
     assert.equal(await store.pathInfos.get(entries.tree.narinfo.storePath.digest), info);
     assert.equal(await store.pathInfos.get(storePathFor(Buffer.from("none"), "absent").digest), undefined);
     await store.close();
+  });
+
+  it("reads bzip2 NARs of old caches (a narinfo without Compression means bzip2)", async () => {
+    const old = await cacheEntry(storePathFor(sample.nar, "old"), sample.nar, { compression: "none" });
+    const file = execFileSync("bzip2", ["-c"], { input: sample.nar });
+    const narinfo = { ...old.narinfo, url: `nar/${old.narinfo.narHash.encode("nix32")}.nar.bz2`, compression: "bzip2", fileHash: hashBytes("sha256", file), fileSize: file.length };
+    const oldDir = mkdtempSync(join(tmpdir(), "tvix-old-cache-"));
+    writeCacheEntry(oldDir, { narinfo, file }, formatNarInfo(narinfo).replace("Compression: bzip2\n", ""));
+    const store = await openStore(`file://${oldDir}`);
+    const info = await store.pathInfos.get(narinfo.storePath.digest);
+    assert.ok((await collect(renderNar(info!.node, store.blobs, store.directories))).equals(sample.nar));
+    await store.close();
+    rmSync(oldDir, { recursive: true });
   });
 
   it("copies a closure out of the cache into another store", async () => {
