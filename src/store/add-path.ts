@@ -23,6 +23,8 @@ export interface AddPathOptions {
   algo?: HashAlgo;
   /** Nix's store directory the path is computed for (default /nix/store). */
   storeDir?: string;
+  /** Recursive only: which entries below the root go in (ingestPath's filter, Nix's PathFilter). */
+  filter?: (relativePath: string) => boolean;
 }
 
 /** Adds `path` to `store`; returns the PathInfo as stored (the existing one if already there). */
@@ -30,7 +32,7 @@ export async function addLocalPath(store: Store, path: string, options: AddPathO
   const method = options.method ?? "recursive";
   const algo = options.algo ?? "sha256";
   const name = options.name ?? utf8ToBytes(basename(resolve(path)));
-  const node = await ingestPath(path, store.blobs, store.directories);
+  const node = await ingestPath(path, store.blobs, store.directories, { filter: options.filter });
   const { narSize, hashes } = await hashNar(node, store.blobs, store.directories, algo === "sha256" || method === "flat" ? ["sha256"] : ["sha256", algo]);
   let hash: Hash;
   if (method === "flat") {
