@@ -74,10 +74,14 @@ export interface NixPathInfo {
   ca?: string;
 }
 
-/** `nix path-info --json` of `paths` in the chroot store `store`, by path. */
-export async function nixPathInfos(store: string, paths: string[]): Promise<Map<string, NixPathInfo>> {
-  const { stdout } = await run("nix", ["--extra-experimental-features", "nix-command", "path-info", "--store", store, "--json", ...paths], { encoding: "utf8", maxBuffer: 1 << 26 });
-  return new Map((JSON.parse(stdout) as NixPathInfo[]).map((info) => [info.path, info]));
+/**
+ * `nix path-info --json` of `paths` in the chroot store `store`; `recursive` adds their
+ * closures. A .drv path stands for the derivation's outputs unless `derivation` is set.
+ */
+export async function nixPathInfos(store: string, paths: string[], options: { recursive?: boolean; derivation?: boolean } = {}): Promise<NixPathInfo[]> {
+  const flags = [...(options.recursive ? ["--recursive"] : []), ...(options.derivation ? ["--derivation"] : [])];
+  const { stdout } = await run("nix", ["--extra-experimental-features", "nix-command", "path-info", "--store", store, "--json", ...flags, ...paths], { encoding: "utf8", maxBuffer: 1 << 26 });
+  return JSON.parse(stdout) as NixPathInfo[];
 }
 
 /** Nix builds as the members of `nixbld`; without them it refuses to build as root in a sandbox. */
