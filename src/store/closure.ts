@@ -90,7 +90,7 @@ export async function copyClosure(from: Store, to: Store, roots: StorePath[], op
  * so that the destination may take its PathInfo; `onBytes` counts blob bytes as they go.
  */
 export async function copyPathContents(
-  info: PathInfo,
+  info: Pick<PathInfo, "node">,
   from: Pick<Store, "blobs" | "directories">,
   to: Pick<Store, "blobs" | "directories">,
   onBytes: (bytes: number) => void = () => {},

@@ -79,8 +79,21 @@ function healthHandlers(services: string[], closing: Promise<void>): ServiceHand
   };
 }
 
-/** Serves `store` on `listen` (`unix:///PATH` or `HOST:PORT`) until closed; the caller closes the store. */
-export async function serveStore(store: Store, listen: string): Promise<Daemon> {
+/** A further service served beside the store's (the builder daemon's BuildServices). */
+export interface ServedService {
+  service: DescService;
+  handlers: ServiceHandlers<DescService>;
+}
+
+export function servedService<S extends DescService>(service: S, handlers: ServiceHandlers<S>): ServedService {
+  return { service, handlers: handlers as ServiceHandlers<DescService> };
+}
+
+/**
+ * Serves `store` (and `extraServices`) on `listen` (`unix:///PATH` or `HOST:PORT`) until
+ * closed; the caller closes the store.
+ */
+export async function serveStore(store: Store, listen: string, extraServices: ServedService[] = []): Promise<Daemon> {
   const address = parseListenAddress(listen);
   if (address.kind === "unix") await clearStaleSocket(address.path);
 
@@ -94,7 +107,9 @@ export async function serveStore(store: Store, listen: string): Promise<Daemon> 
   add(BlobService, blobServiceHandlers(store.blobs));
   add(DirectoryService, directoryServiceHandlers(store.directories));
   add(PathInfoService, pathInfoServiceHandlers(store));
-  add(Health, healthHandlers([BlobService.typeName, DirectoryService.typeName, PathInfoService.typeName], closing));
+  for (const { service, handlers } of extraServices) add(service, handlers);
+  const names = [BlobService, DirectoryService, PathInfoService, ...extraServices.map((extra) => extra.service)].map((service) => service.typeName);
+  add(Health, healthHandlers(names, closing));
 
   const target = address.kind === "unix" ? `unix://${address.path}` : `${address.host}:${address.port}`;
   const port = await new Promise<number>((resolve, reject) =>

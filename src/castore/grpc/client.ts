@@ -54,14 +54,19 @@ export class ServiceClient<S extends DescService> {
     });
   }
 
-  async *serverStream<K extends MethodName<S>>(name: K, request: Request<S, K>): AsyncIterable<Reply<S, K>> {
+  /** The replies to one request; `signal` cancels the call even while a reply is awaited. */
+  async *serverStream<K extends MethodName<S>>(name: K, request: Request<S, K>, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<Reply<S, K>> {
     const { path, serialize, deserialize } = this.method(name);
+    signal?.throwIfAborted();
     const call = this.client.makeServerStreamRequest(path, serialize, deserialize, request);
+    const cancel = () => call.cancel();
+    signal?.addEventListener("abort", cancel, { once: true });
     try {
       for await (const reply of call) yield reply as Reply<S, K>;
     } catch (err) {
       throw fromStatus(err, this.where);
     } finally {
+      signal?.removeEventListener("abort", cancel);
       // A consumer that stops early ends the call (a no-op once it has completed).
       call.cancel();
     }
