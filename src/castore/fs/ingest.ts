@@ -50,7 +50,7 @@ export async function ingestPath(path: string, blobs: BlobService, directories: 
  * the NAR writer: for the many small files of a tree they cost a fraction of what promise-based
  * file handles do; the blob writes, which may go over the network, are awaited.
  */
-export async function ingestFile(path: string | Buffer, blobs: BlobService, name: string): Promise<FileNode> {
+async function ingestFile(path: string | Buffer, blobs: BlobService, name: string): Promise<FileNode> {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);

@@ -13,6 +13,7 @@ import { paddingLength, tokenLength } from "../../nix-compat/nar/wire.ts";
 
 /** Size of the chunks the NAR is yielded in (file contents larger than a chunk bypass them). */
 const CHUNK_SIZE = 1 << 20;
+
 const hasNext = (frame: Frame): boolean => frame.next < frame.entries.length;
 
 interface Frame {
