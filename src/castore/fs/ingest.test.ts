@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -112,7 +113,7 @@ describe("ingestPath", () => {
     assert.deepEqual(seen.sort(), [".git", "keep", "keep/drop", "keep/file"]);
   });
 
-  it("refuses sockets and FIFOs with the path, as Nix does, and stores no directory", async () => {
+  it("refuses FIFOs and sockets with the path, as Nix does, and stores no directory", async () => {
     const root = join(work, "fifo");
     mkdirSync(join(root, "sub"), { recursive: true });
     writeFileSync(join(root, "sub/file"), "data");
@@ -124,6 +125,13 @@ describe("ingestPath", () => {
       return true;
     });
     await assert.rejects(ingestPath(join(root, "sub/pipe"), blobs, directories), /has an unsupported type/);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(work, "socket"), resolve));
+    try {
+      await assert.rejects(ingestPath(join(work, "socket"), blobs, directories), { message: `file '${join(work, "socket")}' has an unsupported type` });
+    } finally {
+      server.close();
+    }
     // The file beside the FIFO may be in the blob service, but no directory was stored.
     rmSync(join(root, "sub/pipe"));
     const other = services();
