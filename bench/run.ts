@@ -1,7 +1,8 @@
-// `npm run bench [NAME…]`: runs every benchmark (or the named ones: nar, eval, store) against real Nix
+// `npm run bench [NAME…]`: runs every benchmark (or the named ones: nar, eval, store, build) against real Nix
 // in the same run and prints the ratios (tvix / Nix: below 1 means tvix is faster or smaller)
 // of wall time and peak memory, with the machine they were measured on.
 import { fileURLToPath } from "node:url";
+import * as build from "./build.bench.ts";
 import * as evaluation from "./eval.bench.ts";
 import { type Comparison, machineDescription } from "./lib/measure.ts";
 import * as nar from "./nar.bench.ts";
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<Comparison[]>> = {
   nar: () => nar.run(WORK_DIR, TVIX, RUNS),
   eval: () => evaluation.run(TVIX, RUNS),
   store: () => store.run(WORK_DIR, TVIX, RUNS),
+  build: () => build.run(WORK_DIR, TVIX, RUNS),
 };
 const selected = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(BENCHMARKS);
 

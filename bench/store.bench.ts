@@ -16,7 +16,7 @@ import { benchTree } from "./nar.bench.ts";
 import { type Command, type Comparison, compareCommands } from "./lib/measure.ts";
 
 /** A command that runs in a fresh empty directory below `runs` (`$d` in the script). */
-function inFreshDir(runs: string, script: string, ...args: string[]): Command {
+export function inFreshDir(runs: string, script: string, ...args: string[]): Command {
   return ["sh", ["-c", `d=$(mktemp -d -p "$0") && ${script}`, runs, ...args]];
 }
 
