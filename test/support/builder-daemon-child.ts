@@ -7,7 +7,7 @@ import { HostBuildService } from "./host-build-service.ts";
 
 const [listen, storeUrl] = process.argv.slice(2);
 const store = await openStore(storeUrl);
-const daemon = await serveBuilder({ store, builderFor: async (buildStore) => new HostBuildService(buildStore) }, listen);
+const daemon = await serveBuilder({ store, builderFor: async (buildStore) => new HostBuildService(buildStore), maxBuilds: 2 }, listen);
 process.stdout.write(`listening on ${daemon.address} (clients: --builder ${daemon.url})\n`);
 await new Promise((resolve) => process.once("SIGTERM", resolve));
 await daemon.close();

@@ -60,7 +60,7 @@ describe("remote builds over gRPC", () => {
     coordinatorStore = await openStore("memory://");
     storeDaemon = await serveStore(coordinatorStore, `unix://${join(scratch, "store.sock")}`);
     builderStore = await openStore("memory://");
-    builder = await serveBuilder({ store: builderStore, builderFor: async (store) => new HostBuildService(store) }, `unix://${join(scratch, "builder.sock")}`);
+    builder = await serveBuilder({ store: builderStore, builderFor: async (store) => new HostBuildService(store), maxBuilds: 1 }, `unix://${join(scratch, "builder.sock")}`);
     await mkdir(join(scratch, "in"));
     await writeFile(join(scratch, "in", "data"), "input contents\n");
     input = await ingestPath(join(scratch, "in"), coordinatorStore.blobs, coordinatorStore.directories);
@@ -148,6 +148,21 @@ describe("remote builds over gRPC", () => {
     const deadline = Date.now() + 5000;
     while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(existsSync(`/proc/${pid}`), false, "the build process is gone");
+  });
+
+  it("builds beyond the daemon's limit wait for a slot", async () => {
+    const go = join(scratch, "go-slots");
+    const order: string[] = [];
+    let firstStarted!: () => void;
+    const started = new Promise<void>((resolve) => (firstStarted = resolve));
+    const first = buildWith(undefined, shellRequest(`echo first; while [ ! -e ${go} ]; do sleep 0.02; done; echo 1 > ../${OUTPUT}`, input), () => firstStarted()).then(() => order.push("first"));
+    await started;
+    const second = buildWith(undefined, shellRequest(`echo 2 > ../${OUTPUT}`, input)).then(() => order.push("second"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(order, [], "the second build waits while the first holds the only slot");
+    await writeFile(go, "");
+    await Promise.all([first, second]);
+    assert.deepEqual(order, ["first", "second"]);
   });
 
   it("a failed build is a BuildError with the tail of its log; nothing is fetched", async () => {

@@ -120,6 +120,40 @@ class Builders {
   }
 }
 
+/** At most `limit` builds at once; the others wait in order (or drop out when cancelled). */
+class BuildSlots {
+  private readonly limit: number;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Waits for a slot; the returned function frees it. */
+  async acquire(signal: AbortSignal): Promise<() => void> {
+    while (this.running >= this.limit) {
+      signal.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal.removeEventListener("abort", wake);
+          const index = this.waiting.indexOf(wake);
+          if (index >= 0) this.waiting.splice(index, 1);
+          resolve();
+        };
+        this.waiting.push(wake);
+        signal.addEventListener("abort", wake, { once: true });
+      });
+    }
+    signal.throwIfAborted();
+    this.running++;
+    return () => {
+      this.running--;
+      this.waiting[0]?.();
+    };
+  }
+}
+
 /** Log chunks from a synchronous callback to an async reader, joined while the reader is behind. */
 class LogQueue {
   private chunks: Uint8Array[] = [];
@@ -165,6 +199,8 @@ export interface BuilderDaemonOptions {
   store: Store;
   /** Makes the BuildService for a store. */
   builderFor: BuilderFactory;
+  /** Builds run at once at most; more wait for a free slot. */
+  maxBuilds: number;
 }
 
 export interface BuilderHandlers {
@@ -173,15 +209,26 @@ export interface BuilderHandlers {
   close(): Promise<void>;
 }
 
-export function builderHandlers({ store, builderFor }: BuilderDaemonOptions): BuilderHandlers {
+export function builderHandlers({ store, builderFor, maxBuilds }: BuilderDaemonOptions): BuilderHandlers {
   const pushTargets = new PushTargets();
   const builders = new Builders(builderFor);
+  const slots = new BuildSlots(maxBuilds);
+
+  /** Runs one build on `buildStore` once a slot is free. */
+  async function runBuild(request: BuildRequest, buildStore: Store, options: BuildOptions & { signal: AbortSignal }): Promise<BuildOutput[]> {
+    const builder = await builders.for(buildStore);
+    const release = await slots.acquire(options.signal);
+    try {
+      return await builder.doBuild(request, options);
+    } finally {
+      release();
+    }
+  }
 
   /** Runs `request` with `options` on `buildStore`, yielding log events as they come and the outcome last. */
-  async function* run(request: BuildRequest, buildStore: Store, options: BuildOptions, pushed: boolean): AsyncIterable<Event> {
-    const builder = await builders.for(buildStore);
+  async function* run(request: BuildRequest, buildStore: Store, options: BuildOptions & { signal: AbortSignal }, pushed: boolean): AsyncIterable<Event> {
     const log = new LogQueue();
-    const outcome = builder.doBuild(request, { ...options, onLog: log.push });
+    const outcome = runBuild(request, buildStore, { ...options, onLog: log.push });
     outcome.catch(() => {});
     let settled = false;
     outcome.then(() => (settled = true), () => (settled = true));
@@ -193,7 +240,7 @@ export function builderHandlers({ store, builderFor }: BuilderDaemonOptions): Bu
     try {
       yield { event: { case: "result", value: { build: buildToProto(request, await outcome), pushed } } };
     } catch (err) {
-      if (!(err instanceof BuildError) || options.signal?.aborted) throw err;
+      if (!(err instanceof BuildError) || options.signal.aborted) throw err;
       yield { event: { case: "failure", value: { message: err.message, logTail: err.logTail } } };
     }
   }
@@ -201,9 +248,8 @@ export function builderHandlers({ store, builderFor }: BuilderDaemonOptions): Bu
   return {
     tvix: {
       async doBuild(request, { signal }) {
-        const builder = await builders.for(store);
         try {
-          return buildToProto(request, await builder.doBuild(request, { signal }));
+          return buildToProto(request, await runBuild(request, store, { signal }));
         } catch (err) {
           if (!(err instanceof BuildError)) throw err;
           throw new StatusError(status.ABORTED, `${err.message}${err.logTail ? `\n${err.logTail}` : ""}`);
