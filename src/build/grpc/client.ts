@@ -61,9 +61,14 @@ export class GrpcBuildService implements BuildService {
     return (await this.rpc.unary("probeStore", { storeUrl: this.pushStoreUrl })).reachable;
   }
 
+  /**
+   * Copies the contents of `nodes` that `to` lacks. A tree whose root directory `to` has is
+   * skipped whole: both stores take directories only after their blobs and subdirectories.
+   */
   private async copyNodes(nodes: readonly Node[], from: Pick<Store, "blobs" | "directories">, to: Pick<Store, "blobs" | "directories">, signal?: AbortSignal): Promise<void> {
     for (const node of nodes) {
       signal?.throwIfAborted();
+      if (node.kind === "directory" && (await to.directories.get(node.digest)) !== undefined) continue;
       await copyPathContents({ node }, from, to);
     }
   }
