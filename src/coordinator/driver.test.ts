@@ -17,7 +17,7 @@ import type { Store } from "../store/composition.ts";
 import { openMemoryStore } from "../store/memory/store.ts";
 import { calculateNar } from "../store/nar/render.ts";
 import { writePendingPath } from "../glue/write-pending.ts";
-import { BuildDriver, type BuildGlue, type DriverOptions, type DriverReporter } from "./driver.ts";
+import { BuildDriver, type BuildGlue, buildFailure, type DriverOptions, type DriverReporter } from "./driver.ts";
 
 const STORE_DIR = "/nix/store";
 
@@ -168,10 +168,10 @@ describe("build driver", () => {
     evaluate(world, run.driver, [bad, above, mid, other], [above, other]);
     const outcome = await run.driver.outcome;
     assert.equal(outcome.success, false);
-    assert.deepEqual(outcome.failed, [{ drvPath: bad, failure: { message: `builder for '${bad}' failed: builder failed with exit code 3`, kind: "failed" } }]);
+    assert.deepEqual(outcome.failed, [{ drvPath: bad, failure: { message: `builder for '${bad}' failed with exit code 3`, kind: "failed" } }]);
     assert.deepEqual(outcome.skipped, [{ drvPath: above, failedInputs: [bad] }]);
     assert.deepEqual(outcome.notStarted, [mid, other]);
-    assert.ok(run.log.includes(`failed ${bad}: builder for '${bad}' failed: builder failed with exit code 3 | last words`), run.log.join("\n"));
+    assert.ok(run.log.includes(`failed ${bad}: builder for '${bad}' failed with exit code 3 | last words`), run.log.join("\n"));
     assert.equal(await has(store, world.outPath(bad)), false);
   });
 
@@ -219,7 +219,7 @@ describe("build driver", () => {
     const run = start(store);
     evaluate(world, run.driver, [], [ghost]);
     const outcome = await run.driver.outcome;
-    assert.deepEqual(outcome.failed, [{ drvPath: ghost, failure: { message: `path '${ghost}' is not valid`, kind: "failed" } }]);
+    assert.deepEqual(outcome.failed, [{ drvPath: ghost, failure: { message: `derivation '${ghost}' is not in the store`, kind: "failed" } }]);
   });
 
   test("realise (import from derivation) resolves once the outputs are stored, while evaluation runs", async () => {
@@ -256,6 +256,26 @@ describe("build driver", () => {
     const run = start(store, { dryRun: true });
     run.driver.pendingPath(a, { kind: "derivation", drv: floating });
     run.driver.evaluationFinished([{ drvPath: a, outputs: ["out"] }]);
-    await assert.rejects(run.driver.outcome, /floating outputs, which cannot be built yet/);
+    await assert.rejects(run.driver.outcome, /its output 'out' is floating/);
+  });
+});
+
+describe("build failures in Nix's words", () => {
+  const world = new World();
+  const drvPath = world.make("x", "x");
+  const drv = world.drvs.get(drvPath)!;
+  const fixed: Derivation = { ...drv, outputs: new Map([["out", { kind: "fixed", path: "/nix/store/00000000000000000000000000000000-x", hash: { method: "flat", hash: undefined as never } }]]) };
+
+  test("exit codes, missing outputs, timeouts, hash mismatches, anything else", () => {
+    assert.deepEqual(buildFailure(drvPath, drv, new BuildError("build failed with exit code 3")), { message: `builder for '${drvPath}' failed with exit code 3`, kind: "failed" });
+    assert.deepEqual(buildFailure(drvPath, drv, new BuildError("builder failed to produce output path '/nix/store/y'")), { message: `builder for '${drvPath}' failed to produce output path '/nix/store/y'`, kind: "failed" });
+    assert.deepEqual(buildFailure(drvPath, drv, new BuildError("build timed out after 5 seconds of silence")), { message: `building of '${drvPath}' timed out after 5 seconds of silence`, kind: "timedOut" });
+    const mismatch = `hash mismatch in fixed-output derivation '${drvPath}':\n  specified: sha256-A\n     got:    sha256-B`;
+    assert.deepEqual(buildFailure(drvPath, fixed, new Error(mismatch)), { message: mismatch, kind: "hashMismatch" });
+    assert.deepEqual(buildFailure(drvPath, drv, new Error("no space left")), { message: `builder for '${drvPath}' failed: no space left`, kind: "failed" });
+  });
+
+  test("a fixed-output derivation's failed build is transient, as in Nix (exit code 1)", () => {
+    assert.equal(buildFailure(drvPath, fixed, new BuildError("build failed with exit code 1")).kind, "transient");
   });
 });

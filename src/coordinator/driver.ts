@@ -2,12 +2,12 @@
 // written into the store as it arrives and its derivations are handed to the machine; the
 // machine's actions become store lookups and builds; their results go back in as events. All
 // I/O of a `tvix build` run is here, and all decisions are the machine's.
-import { readBlob } from "../castore/blob-service.ts";
 import { CastoreError } from "../castore/errors.ts";
 import { BuildError, type BuildOutput, type BuildService } from "../build/build-service.ts";
+import { outputPathInfos } from "../glue/build-outputs.ts";
+import { BuildRequestError, type BuildRequestOptions, buildRequestFor, outputPaths, readDerivationFromStore } from "../glue/build-request.ts";
 import type { PendingPath } from "../glue/pending-store.ts";
 import { writePendingPath } from "../glue/write-pending.ts";
-import { parseAterm } from "../nix-compat/derivation/aterm-parse.ts";
 import type { Derivation } from "../nix-compat/derivation/derivation.ts";
 import { parseStorePath } from "../nix-compat/store-path.ts";
 import type { BuildRequest } from "../proto/gen/tvix/build/v1/build_pb.js";
@@ -32,6 +32,9 @@ export interface DriverReporter {
 
 export interface DriverOptions extends CoordinatorOptions {
   storeDir: string;
+  /** Nix's --timeout and --max-silent-time, in seconds (0 or absent: none). */
+  timeoutSeconds?: number;
+  maxSilentSeconds?: number;
 }
 
 export interface DriverServices {
@@ -90,8 +93,10 @@ export class BuildDriver {
     this.afterWrites({ type: "evaluationFinished", wanted });
   }
 
+  /** The evaluation failed: its builds are no longer wanted, so running ones are aborted. */
   evaluationFailed(message: string): void {
     this.afterWrites({ type: "evaluationFailed", message });
+    this.writing.then(() => this.abort.abort(new Error(message)), () => {});
   }
 
   /** Dispatches `event` once the paths added before it are written (a failed write has ended the run). */
@@ -122,12 +127,7 @@ export class BuildDriver {
 
   private known(drvPath: string, drv: Derivation): CoordinatorEvent {
     this.derivations.set(drvPath, drv);
-    const outputs: Record<string, string> = {};
-    for (const [name, output] of drv.outputs) {
-      if (output.kind !== "inputAddressed" && output.kind !== "fixed") throw new CastoreError("invalid-argument", `derivation '${drvPath}' has ${output.kind} outputs, which cannot be built yet`);
-      outputs[name] = output.path;
-    }
-    return { type: "derivationKnown", drvPath, outputs, inputDrvs: Object.fromEntries(drv.inputDrvs) };
+    return { type: "derivationKnown", drvPath, outputs: Object.fromEntries(outputPaths(drvPath, drv)), inputDrvs: Object.fromEntries(drv.inputDrvs) };
   }
 
   private dispatch(event: CoordinatorEvent): void {
@@ -192,11 +192,14 @@ export class BuildDriver {
 
   /** A derivation the evaluator did not send, read from the store. */
   private async load(drvPath: string): Promise<CoordinatorEvent> {
-    const { store } = this.services;
-    const info = await store.pathInfos.get(parseStorePath(drvPath, this.options.storeDir).digest);
-    const contents = info?.node.kind === "file" ? await readBlob(store.blobs, info.node.digest) : undefined;
-    if (contents === undefined) return { type: "derivationUnavailable", drvPath, message: `path '${drvPath}' is not valid` };
-    return this.known(drvPath, parseAterm(contents));
+    let drv: Derivation;
+    try {
+      drv = await readDerivationFromStore(this.services.store, drvPath, this.options.storeDir);
+    } catch (err) {
+      if (err instanceof BuildRequestError) return { type: "derivationUnavailable", drvPath, message: err.message };
+      throw err;
+    }
+    return this.known(drvPath, drv);
   }
 
   private async build(drvPath: string): Promise<CoordinatorEvent> {
@@ -208,13 +211,16 @@ export class BuildDriver {
       const outputs = await builder.doBuild(request, {
         signal: this.abort.signal,
         onLog: reporter?.buildLog ? (chunk) => reporter.buildLog!(drvPath, chunk) : undefined,
+        timeoutSeconds: this.options.timeoutSeconds,
+        maxSilentSeconds: this.options.maxSilentSeconds,
       });
       await glue.storeOutputs(drvPath, drv, request, outputs);
     } catch (err) {
       // A store that fails is everyone's problem; anything else fails this build only.
-      if (this.abort.signal.aborted || (err instanceof CastoreError && err.code === "unavailable")) throw err;
-      const failure = buildFailure(drvPath, err);
-      reporter?.buildFinished?.(drvPath, { ...failure, logTail: err instanceof BuildError ? err.logTail : "" });
+      if (this.fatal || (err instanceof CastoreError && err.code === "unavailable")) throw err;
+      const failure = buildFailure(drvPath, drv, err);
+      // A build aborted because evaluation failed is not news.
+      if (!this.abort.signal.aborted) reporter?.buildFinished?.(drvPath, { ...failure, logTail: err instanceof BuildError ? err.logTail : "" });
       return { type: "buildFailed", drvPath, failure };
     }
     reporter?.buildFinished?.(drvPath);
@@ -225,10 +231,34 @@ export class BuildDriver {
 /** Failure kinds a builder or the glue may put on an error as `kind` (see BuildFailure). */
 const FAILURE_KINDS = new Set<BuildFailure["kind"]>(["failed", "transient", "timedOut", "hashMismatch"]);
 
-/** Nix's words for a failed build: `builder for '…' failed …` unless the error already names the derivation. */
-export function buildFailure(drvPath: string, err: unknown): BuildFailure {
+/**
+ * A failed build in Nix 2.8's words and with its kind: the builder's "build failed with exit
+ * code 3" becomes "builder for '…' failed with exit code 3", a timeout "building of '…' timed
+ * out after …"; a fixed-output derivation's failure is transient (Nix exits 1, not 100).
+ */
+export function buildFailure(drvPath: string, drv: Derivation, err: unknown): BuildFailure {
   const e = err as { message?: string; kind?: unknown };
-  const message = String(e?.message ?? err);
-  const kind = FAILURE_KINDS.has(e?.kind as BuildFailure["kind"]) ? (e.kind as BuildFailure["kind"]) : "failed";
-  return { message: message.includes(drvPath) ? message : `builder for '${drvPath}' failed: ${message}`, kind };
+  let message = String(e?.message ?? err);
+  let kind: BuildFailure["kind"] = FAILURE_KINDS.has(e?.kind as BuildFailure["kind"]) ? (e.kind as BuildFailure["kind"]) : "failed";
+  const builderSaid = /^builds? failed (.*)$|^builder failed (.*)$/s.exec(message);
+  const timedOut = /^build timed out (.*)$/s.exec(message);
+  if (timedOut) {
+    message = `building of '${drvPath}' timed out ${timedOut[1]}`;
+    kind = "timedOut";
+  } else if (builderSaid) message = `builder for '${drvPath}' failed ${builderSaid[1] ?? builderSaid[2]}`;
+  else if (message.startsWith("hash mismatch in fixed-output derivation")) kind = "hashMismatch";
+  else if (!message.includes(drvPath)) message = `builder for '${drvPath}' failed: ${message}`;
+  if (kind === "failed" && drv.outputs.get("out")?.kind === "fixed") kind = "transient";
+  return { message, kind };
+}
+
+/** The glue of src/glue for a store: requests from derivations, outputs checked and their PathInfos put. */
+export function storeBuildGlue(store: Store, options: BuildRequestOptions): BuildGlue {
+  return {
+    buildRequest: (drvPath, drv) => buildRequestFor(drvPath, drv, store, options),
+    async storeOutputs(drvPath, drv, request, outputs) {
+      const infos = await outputPathInfos(drvPath, drv, request, outputs, store, options.storeDir);
+      for (const info of infos) await store.pathInfos.put(info);
+    },
+  };
 }
