@@ -7,7 +7,7 @@ import { type B3Digest, digestEquals, digestHex, EMPTY_DIGEST, formatDigest } fr
 import type { Directory } from "../castore/directory.ts";
 import { putDirectories } from "../castore/directory-service.ts";
 import { CastoreError } from "../castore/errors.ts";
-import { loadTree } from "../castore/fs/render.ts";
+import { loadNodeTree } from "../castore/fs/render.ts";
 import type { FileNode } from "../castore/node.ts";
 import { settleAll, TaskPool } from "../castore/task-pool.ts";
 import type { StorePath } from "../nix-compat/store-path.ts";
@@ -95,7 +95,7 @@ export async function copyPathContents(
   to: Pick<Store, "blobs" | "directories">,
   onBytes: (bytes: number) => void = () => {},
 ): Promise<void> {
-  const tree = await loadTree(info.node, from.directories);
+  const tree = await loadNodeTree(info.node, from.directories);
   const files: FileNode[] = info.node.kind === "file" ? [info.node] : [...tree.values()].flatMap((directory) => directory.files);
   await copyBlobs(from.blobs, to.blobs, files, onBytes);
   if (info.node.kind === "directory") await putDirectories(to.directories, leavesToRoot(tree, info.node.digest));

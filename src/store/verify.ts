@@ -59,6 +59,8 @@ class Verifier {
   private readonly trees = new Map<string, string | undefined>();
   private readonly seenDirectories = new Set<string>();
   private readonly seenBlobs = new Set<string>();
+  /** Blobs read to the end and found sound (the NAR renderer reads ahead, so seen is not checked). */
+  private readonly soundBlobs = new Set<string>();
   /** The blob service as the NAR renderer sees it: every blob read is re-hashed. */
   private readonly hashingBlobs: BlobService;
 
@@ -104,17 +106,20 @@ class Verifier {
       if (!(err instanceof CastoreError)) throw err;
       problems.push(err.message);
       // The NAR stopped at the first bad blob: check the others one by one.
-      problems.push(...(await this.unreadBlobProblems(info.node)));
+      problems.push(...(await this.unreadBlobProblems(info.node, err.message)));
     }
     return problems;
   }
 
-  /** Reads every blob below `node` not read yet; what fails is a problem. */
-  private async unreadBlobProblems(node: Node): Promise<string[]> {
+  /** Reads every blob below `node` not found sound yet, but the one `reported` names; what fails is a problem. */
+  private async unreadBlobProblems(node: Node, reported: string): Promise<string[]> {
     const files = node.kind === "file" ? [node] : node.kind === "directory" ? [...(await loadTree(node.digest, this.directories)).values()].flatMap((d) => d.files) : [];
     const problems: string[] = [];
+    const checked = new Set<string>();
     for (const file of files) {
-      if (this.seenBlobs.has(digestHex(file.digest))) continue;
+      const key = digestHex(file.digest);
+      if (this.soundBlobs.has(key) || checked.has(key) || reported.includes(formatDigest(file.digest))) continue;
+      checked.add(key);
       try {
         for await (const _chunk of fileContents(this.hashingBlobs, file, file.name));
       } catch (err) {
@@ -200,6 +205,7 @@ class Verifier {
     if (!digestEquals(actual, digest)) {
       throw new CastoreError("data-loss", `blob ${formatDigest(digest)} is corrupt: its contents hash to ${formatDigest(actual)}`);
     }
+    this.soundBlobs.add(digestHex(digest));
   }
 }
 

@@ -19,7 +19,7 @@ const PREFETCH_FILES = 16;
 
 /** Writes `node` at `target`, which must not exist; its parent directory must. */
 export async function renderNode(node: Node, blobs: BlobService, directories: DirectoryService, target: string): Promise<void> {
-  const tree = await loadTree(node, directories);
+  const tree = await loadNodeTree(node, directories);
   const prefetcher = new FilePrefetcher(blobs, node, tree);
   await restoreTree(target, (visitor) => emit(node, visitor, "", { blobs, tree, prefetcher }));
 }
@@ -45,16 +45,17 @@ async function emit(node: Node, visitor: NarVisitor, path: string, context: { bl
   }
 }
 
-/**
- * Every directory below (and including) a directory node, by hex digest, fetched in one
- * recursive get; data-loss if any is missing. Empty for a file or symlink.
- */
-export async function loadTree(node: Node, directories: DirectoryService): Promise<Map<string, Directory>> {
+/** Every directory below (and including) `root`, by hex digest; data-loss if any is missing. */
+export async function loadTree(root: B3Digest, directories: DirectoryService): Promise<Map<string, Directory>> {
   const tree = new Map<string, Directory>();
-  if (node.kind !== "directory") return tree;
-  for await (const directory of directories.getRecursive(node.digest)) tree.set(digestHex(directory.digest()), directory);
-  if (tree.size === 0) throw new CastoreError("data-loss", `directory ${formatDigest(node.digest)} is missing`);
+  for await (const directory of directories.getRecursive(root)) tree.set(digestHex(directory.digest()), directory);
+  if (tree.size === 0) throw new CastoreError("data-loss", `directory ${formatDigest(root)} is missing`);
   return tree;
+}
+
+/** The directories a node's contents take: loadTree of a directory node, none for a file or symlink. */
+export async function loadNodeTree(node: Node, directories: DirectoryService): Promise<Map<string, Directory>> {
+  return node.kind === "directory" ? loadTree(node.digest, directories) : new Map();
 }
 
 /** Looks up a directory of a loaded tree; `path` names it in the error. */

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { BlobService } from "../../castore/blob-service.ts";
 import type { DirectoryService } from "../../castore/directory-service.ts";
-import { FilePrefetcher, fileContents, loadTree, treeDirectory } from "../../castore/fs/render.ts";
+import { FilePrefetcher, fileContents, loadNodeTree, treeDirectory } from "../../castore/fs/render.ts";
 import type { Node } from "../../castore/node.ts";
 import { Hash, type HashAlgo } from "../../nix-compat/hash.ts";
 import { closeFinished, OutputBuffer, REGULAR_HEADER_LENGTH, tokens } from "../../nix-compat/nar/writer.ts";
@@ -25,7 +25,7 @@ interface Frame {
 
 /** The NAR of `node`, in fresh chunks the consumer may keep. */
 export async function* renderNar(node: Node, blobs: BlobService, directories: DirectoryService): AsyncIterable<Uint8Array> {
-  const tree = await loadTree(node, directories);
+  const tree = await loadNodeTree(node, directories);
   // Small files are fetched ahead and copied into the chunk being built; larger ones pass through.
   const prefetcher = new FilePrefetcher(blobs, node, tree);
   const out = new OutputBuffer(() => Buffer.allocUnsafe(CHUNK_SIZE));
