@@ -9,6 +9,7 @@ interface CommandEntry {
 const commands: Record<string, CommandEntry> = {
   eval: { summary: "evaluate Nix expressions (nix-instantiate --eval)", load: () => import("./eval.ts") },
   instantiate: { summary: "write store derivations and print their paths (nix-instantiate)", load: () => import("./instantiate.ts") },
+  build: { summary: "build derivations and link their outputs (nix-build)", load: () => import("./build.ts") },
   repl: { summary: "evaluate Nix expressions interactively (nix repl)", load: () => import("./repl.ts") },
   parse: { summary: "parse Nix code (nix-instantiate --parse)", load: () => import("./parse.ts") },
   nar: { summary: "write, restore and list Nix archives (NAR)", load: () => import("./nar.ts") },
