@@ -4,7 +4,7 @@
 import type { EvalRequest } from "../eval/instantiate.ts";
 import { evaluateInWorker } from "../eval/run-in-worker.ts";
 import { isPendingMessage, pendingFromMessage } from "../glue/pending-stream.ts";
-import { writePendingPath } from "../glue/write-pending.ts";
+import { WritePendingError, writePendingPath } from "../glue/write-pending.ts";
 import { defaultEvalSetup, parseEvalCommandLine } from "./eval-args.ts";
 import { openStoreFromArgs, STORE_OPTION_HELP, storeDir } from "./store-options.ts";
 
@@ -83,7 +83,13 @@ export async function run(argv: string[]): Promise<number> {
       const [storePath, entry] = pendingFromMessage(message);
       writing = writing.then(async () => void (await writePendingPath(store, storePath, entry, storeDir())));
     });
-    await writing;
+    try {
+      await writing;
+    } catch (err) {
+      if (!(err instanceof WritePendingError)) throw err;
+      process.stderr.write(Buffer.from(`error: ${err.message}\n`, "latin1"));
+      return 1;
+    }
     process.stdout.write(Buffer.from(result.stdout, "latin1"));
     process.stderr.write(Buffer.from(result.stderr, "latin1"));
     return result.exitCode;

@@ -2,7 +2,7 @@
 // paths and PathInfos Nix gives them: toFile texts and `.drv` files are text paths
 // (`text:sha256:…`, referring to their inputs), sources and fetched trees fixed-output paths
 // (`fixed:[r:]sha256:…`, no references). A local file that changed since the evaluation hashed
-// it would land at another path: that is an error, and nothing is stored for it.
+// it would land at another path: that is an error (addLocalPath's), and nothing is stored for it.
 import { realpathSync } from "node:fs";
 import { putBlob } from "../castore/blob-service.ts";
 import { bytesToUtf8, decodeBytes, encodeBytes } from "../nix-compat/byte-string.ts";
@@ -46,16 +46,14 @@ export async function writePendingPath(store: Store, storePath: string, entry: P
       // Local paths are byte strings; the file system functions take UTF-8. Flat ingestion
       // follows symlinks, as Nix's (and EvalStore's hash) does.
       const localPath = bytesToUtf8(entry.method === "flat" ? decodeBytes(realpathSync(encodeBytes(entry.localPath), { encoding: "buffer" })) : entry.localPath);
-      const info = await addLocalPath(store, localPath, {
+      // Refused (nothing stored) if the file changed since evaluation hashed it.
+      return addLocalPath(store, localPath, {
         name: entry.name,
         method: entry.method,
         storeDir,
         filter: excluded.size > 0 ? (relative) => !excluded.has(relative) : undefined,
+        expect: path,
       });
-      if (!info.storePath.equals(path)) {
-        throw new WritePendingError(`'${entry.localPath}' changed since it was evaluated: it would be '${info.storePath.toAbsolute(storeDir)}', not '${storePath}'`);
-      }
-      return info;
     }
   }
 }

@@ -9,7 +9,7 @@ import { ingestPath } from "../castore/fs/ingest.ts";
 import { fileContents } from "../castore/fs/render.ts";
 import { utf8ToBytes } from "../nix-compat/byte-string.ts";
 import { type Hash, type HashAlgo, Hasher } from "../nix-compat/hash.ts";
-import { DEFAULT_STORE_DIR, type FileIngestionMethod, makeFixedOutputPath } from "../nix-compat/store-path.ts";
+import { DEFAULT_STORE_DIR, type FileIngestionMethod, makeFixedOutputPath, type StorePath } from "../nix-compat/store-path.ts";
 import type { Store } from "./composition.ts";
 import { hashNar } from "./nar/render.ts";
 import type { PathInfo } from "./path-info.ts";
@@ -25,6 +25,8 @@ export interface AddPathOptions {
   storeDir?: string;
   /** Recursive only: which entries below the root go in (ingestPath's filter, Nix's PathFilter). */
   filter?: (relativePath: string) => boolean;
+  /** The store path the caller computed: if the contents give another, nothing is stored and this throws. */
+  expect?: StorePath;
 }
 
 /** Adds `path` to `store`; returns the PathInfo as stored (the existing one if already there). */
@@ -44,7 +46,11 @@ export async function addLocalPath(store: Store, path: string, options: AddPathO
   } else {
     hash = hashes.at(-1)!;
   }
-  const storePath = makeFixedOutputPath(name, method, hash, { storeDir: options.storeDir ?? DEFAULT_STORE_DIR });
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const storePath = makeFixedOutputPath(name, method, hash, { storeDir });
+  if (options.expect !== undefined && !storePath.equals(options.expect)) {
+    throw new CastoreError("invalid-argument", `'${path}' changed: it would be '${storePath.toAbsolute(storeDir)}', not '${options.expect.toAbsolute(storeDir)}'`);
+  }
   const existing = await store.pathInfos.get(storePath.digest);
   if (existing) return existing;
   return store.pathInfos.put({
