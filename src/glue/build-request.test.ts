@@ -140,9 +140,13 @@ test("fixed-output derivations: network, NIX_OUTPUT_CHECKED, impureEnvVars from 
   await store.close();
 });
 
-test("outputs whose paths are not known (content-addressed derivations) are refused", async () => {
+test("what cannot be built faithfully yet is refused: unknown output paths (content-addressed), exportReferencesGraph", async () => {
   const store = await openStore("memory://");
   const drv = derivation({ outputs: new Map([["out", { kind: "floating", method: "recursive", hashAlgo: "sha256" }]]) });
   await assert.rejects(buildRequestFor(path("q", "ca.drv"), drv, store), (err: Error) => err instanceof BuildRequestError && /output 'out' is floating/.test(err.message));
+  const outputs = new Map([["out", { kind: "inputAddressed" as const, path: path("p", "x") }]]);
+  for (const env of [new Map([["exportReferencesGraph", "graph /nix/store/x"]]), new Map([["__json", '{"exportReferencesGraph":{"g":["/nix/store/x"]}}']])]) {
+    await assert.rejects(buildRequestFor(path("q", "x.drv"), derivation({ outputs, env }), store), /'exportReferencesGraph' is not supported yet/);
+  }
   await store.close();
 });

@@ -4,6 +4,7 @@
 // whole closure of the derivation's inputs, and output placeholders are replaced by the output
 // paths. Beyond Tvix: structured attrs files, Nix's order of environment overrides,
 // NIX_OUTPUT_CHECKED and impureEnvVars for fixed-output derivations.
+import { availableParallelism } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import { nodeToProto } from "../castore/proto.ts";
 import { readBlob } from "../castore/blob-service.ts";
@@ -22,7 +23,7 @@ import { attrsJson, attrsSh, structuredAttrs } from "./structured-attrs.ts";
 export const BUILD_DIR = "/build";
 
 export interface BuildRequestOptions {
-  /** NIX_BUILD_CORES (Nix's `cores` setting; 0 means all). Default 1. */
+  /** NIX_BUILD_CORES (Nix's `cores` setting; 0 means all). Default: the CPUs here, as Nix's default. */
   buildCores?: number;
   /**
    * Whether the sandbox has `/bin/sh`. Nix 2.8 gives it only when its `sandbox-paths` say so
@@ -121,10 +122,13 @@ function buildEnvironment(
     ["PATH", "/path-not-set"],
     ["HOME", "/homeless-shelter"],
     ["NIX_STORE", storeDir],
-    ["NIX_BUILD_CORES", String(options.buildCores ?? 1)],
+    ["NIX_BUILD_CORES", String(options.buildCores ?? availableParallelism())],
   ]);
   const files = new Map<string, string>();
   const json = drv.env.get("__json");
+  if (drv.env.has("exportReferencesGraph") || (json !== undefined && structuredAttrs(json, new Map()).has("exportReferencesGraph"))) {
+    throw new BuildRequestError("'exportReferencesGraph' is not supported yet");
+  }
   if (json === undefined) {
     const passAsFile = new Set(tokenize(drv.env.get("passAsFile") ?? ""));
     for (const [key, value] of drv.env) {
