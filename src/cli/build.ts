@@ -43,7 +43,7 @@ paths are printed.
   --dry-run             show what would be built, build nothing
   --timeout S           kill a build after S seconds (default: none)
   --max-silent-time S   kill a build silent for S seconds (default: none)
-  --cores N             NIX_BUILD_CORES for builds (default 1; 0: all)
+  --cores N             NIX_BUILD_CORES for builds (default: the CPUs here; 0: all)
   -Q, --no-build-output do not show build logs (a failure still shows its last lines)
   --show-trace          show the evaluation trace of errors
 ${STORE_OPTION_HELP}
@@ -67,7 +67,7 @@ export interface BuildArgs {
   quiet: boolean;
   timeoutSeconds: number;
   maxSilentSeconds: number;
-  cores: number;
+  cores: number | undefined;
 }
 
 function count(flag: string, value: string): number {
@@ -86,7 +86,7 @@ export function parseBuildArgs(argv: string[]): BuildArgs | undefined {
     location: true,
     streamStorePaths: true,
   };
-  const args: BuildArgs = { request, store: {}, outLink: "result", maxJobs: 1, keepGoing: false, dryRun: false, quiet: false, timeoutSeconds: 0, maxSilentSeconds: 0, cores: 1 };
+  const args: BuildArgs = { request, store: {}, outLink: "result", maxJobs: 1, keepGoing: false, dryRun: false, quiet: false, timeoutSeconds: 0, maxSilentSeconds: 0, cores: undefined };
   const inputs = parseEvalCommandLine(argv, {
     command: "build",
     help: HELP,
