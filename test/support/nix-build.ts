@@ -48,12 +48,13 @@ export class NixBuildError extends Error {
 }
 
 /**
- * `nix-build ARGS… --no-out-link` into the chroot store `store`, sandboxed; resolves with the
- * output paths it prints. Asynchronous, so that a server in the caller's process can answer
- * a fixed-output build's download.
+ * `nix-build ARGS…` into the chroot store `store`, sandboxed, with `-o outLink` or else
+ * `--no-out-link`; resolves with the output paths it prints. Asynchronous, so that a server in
+ * the caller's process can answer a fixed-output build's download.
  */
-export async function nixBuild(store: string, args: string[], options: { jobs?: number } = {}): Promise<string[]> {
-  const argv = ["--store", store, ...NIX_SANDBOX_OPTIONS, "--max-jobs", String(options.jobs ?? 1), "--no-out-link", ...args];
+export async function nixBuild(store: string, args: string[], options: { jobs?: number; outLink?: string } = {}): Promise<string[]> {
+  const link = options.outLink === undefined ? ["--no-out-link"] : ["-o", options.outLink];
+  const argv = ["--store", store, ...NIX_SANDBOX_OPTIONS, "--max-jobs", String(options.jobs ?? 1), ...link, ...args];
   try {
     const { stdout } = await run("nix-build", argv, { encoding: "utf8", maxBuffer: 1 << 26 });
     return stdout.split("\n").filter((line) => line !== "");
