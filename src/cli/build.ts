@@ -195,11 +195,12 @@ export function buildExitCode(outcome: Outcome): number {
 
 /** Shows builds as nix-build does: "building '…'..." and the live log; on a terminal a progress line instead of the log. */
 function reporter(args: BuildArgs): DriverReporter & { done(): void } {
-  const progress = createProgress("building");
+  const progress = createProgress("builds done:");
   const live = !args.quiet && !process.stderr.isTTY;
   const running = new Set<string>();
   let finished = 0;
-  const redraw = () => progress.update(finished, undefined, [...running].map((p) => p.slice(p.lastIndexOf("/") + 34, -4)).join(" "));
+  // Names without store directory, hash and `.drv`: `running: hello chain-a`.
+  const redraw = () => progress.update(finished, undefined, running.size === 0 ? "" : `running: ${[...running].map((p) => p.slice(p.lastIndexOf("/") + 34, -4)).join(" ")}`);
   return {
     buildStarted(drvPath) {
       running.add(drvPath);

@@ -62,6 +62,10 @@ class FakeBuilder implements BuildService {
     this.running++;
     this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
     try {
+      if (request.commandArgs[0] === "slow") {
+        await new Promise((resolve) => options.signal?.addEventListener("abort", resolve));
+        throw new BuildError("build was aborted");
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
       options.onLog?.(Buffer.from(`building ${request.commandArgs[0]}\n`));
       if (request.commandArgs[0] === "fail") throw new BuildError("builder failed with exit code 3", "last words\n");
@@ -236,6 +240,20 @@ describe("build driver", () => {
     run.driver.evaluationFailed("import failed");
     const outcome = await run.driver.outcome;
     assert.equal(outcome.evaluationError, "import failed");
+  });
+
+  test("a failed evaluation aborts the builds under way, quietly", async () => {
+    const store = await openMemoryStore(new URL("memory://"));
+    const world = new World();
+    const slow = world.make("slow", "slow");
+    const run = start(store);
+    run.driver.pendingPath(slow, { kind: "derivation", drv: world.drvs.get(slow)! });
+    while (run.builder.running === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    run.driver.evaluationFailed("undefined variable 'x'");
+    const outcome = await run.driver.outcome;
+    assert.equal(outcome.success, false);
+    assert.equal(outcome.evaluationError, "undefined variable 'x'");
+    assert.deepEqual(run.log, [`start ${slow}`]);
   });
 
   test("a failing store ends the run with its error", async () => {
