@@ -229,6 +229,19 @@ describe("tvix build", () => {
     assert.throws(() => lstatSync(join(w.store, "realised")));
   });
 
+  test("a derivation that cannot be built here (content-addressed) is a plain error, exit code 1", async () => {
+    const w = world();
+    const r = await w.build([
+      "--extra-experimental-features",
+      "ca-derivations",
+      "-E",
+      `derivation { name = "floating"; system = builtins.currentSystem; builder = "/bin/sh"; __contentAddressed = true; outputHashMode = "recursive"; outputHashAlgo = "sha256"; }`,
+    ]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^error: cannot build '\/nix\/store\/[0-9a-z]{32}-floating\.drv': its output 'out' is floating/m);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  });
+
   test("the realised output is the store's contents: its NAR (nix-store --dump) is the one the store serves", async () => {
     const w = world();
     const r = await w.build([EXAMPLES, "-A", "passAsFile"]);

@@ -12,7 +12,9 @@ import { realiseOnDisk, replaceSymlink } from "../coordinator/realised.ts";
 import type { Outcome, WantedOutputs } from "../coordinator/state-machine.ts";
 import type { EvalRequest } from "../eval/instantiate.ts";
 import { evaluateInWorker } from "../eval/run-in-worker.ts";
+import { BuildRequestError } from "../glue/build-request.ts";
 import { isPendingMessage, pendingFromMessage } from "../glue/pending-stream.ts";
+import { WritePendingError } from "../glue/write-pending.ts";
 import { localStoreDirectory } from "../store/local/store.ts";
 import type { Store } from "../store/composition.ts";
 import { UsageError, formatNixError } from "./errors.ts";
@@ -261,6 +263,11 @@ async function build(args: BuildArgs, store: Store, builder: BuildService | unde
   let outcome: Outcome;
   try {
     outcome = await driver.outcome;
+  } catch (err) {
+    // What evaluation added cannot be stored or built at all: Nix's plain error.
+    if (!(err instanceof WritePendingError || err instanceof BuildRequestError)) throw err;
+    writeErr(formatNixError(err.message));
+    return 1;
   } finally {
     show.done();
   }

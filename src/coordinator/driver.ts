@@ -131,7 +131,8 @@ export class BuildDriver {
   }
 
   private dispatch(event: CoordinatorEvent): void {
-    if (this.fatal) return;
+    // A late answer (a load overtaken by the evaluator's own copy) after the end changes nothing.
+    if (this.fatal || this.machine.finished) return;
     let actions: CoordinatorAction[];
     try {
       actions = this.machine.handle(event);
