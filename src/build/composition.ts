@@ -12,6 +12,8 @@ type Opener = (url: URL, store: Store) => Promise<BuildService>;
 
 const backends: Record<string, () => Promise<Opener>> = {
   oci: async () => openOciBuildService,
+  // grpc+unix:///SOCKET, grpc+http://HOST:PORT[?push-store=URL]: a `tvix builder daemon`.
+  grpc: async () => (await import("./grpc/client.ts")).openGrpcBuildService,
 };
 
 async function openOciBuildService(url: URL, store: Store): Promise<BuildService> {

@@ -14,6 +14,7 @@ const commands: Record<string, CommandEntry> = {
   parse: { summary: "parse Nix code (nix-instantiate --parse)", load: () => import("./parse.ts") },
   nar: { summary: "write, restore and list Nix archives (NAR)", load: () => import("./nar.ts") },
   hash: { summary: "hash files and paths, convert hashes between encodings", load: () => import("./hash.ts") },
+  builder: { summary: "serve builds to other machines (gRPC builder daemon)", load: () => import("./builder.ts") },
   store: { summary: "the store: add, dump, copy, serve (gRPC daemon, binary cache)", load: () => import("./store.ts") },
   derivation: { summary: "show derivations (.drv) as JSON", load: () => import("./derivation.ts") },
   key: { summary: "generate binary-cache signing keys", load: () => import("./key.ts") },

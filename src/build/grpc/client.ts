@@ -120,7 +120,15 @@ export class GrpcBuildService implements BuildService {
   }
 }
 
-/** The BuildService a `grpc+unix://` or `grpc+http(s)://` builder URL names, adding outputs to `store`. */
-export async function openGrpcBuildService(url: URL, store: Store, options: GrpcBuildServiceOptions = {}): Promise<BuildService> {
-  return new GrpcBuildService(await connectGrpc(url), `the builder at ${url.href}`, store, options);
+/**
+ * The BuildService a builder URL names: `grpc+unix:///SOCKET` or `grpc+http(s)://HOST:PORT`,
+ * with `?push-store=URL` naming `store` as the builder would reach it (its own parameter, since
+ * the builder may see the store at another address than the caller does). Outputs end up in `store`.
+ */
+export async function openGrpcBuildService(url: URL, store: Store): Promise<BuildService> {
+  const channelUrl = new URL(url);
+  const pushStoreUrl = channelUrl.searchParams.get("push-store") ?? undefined;
+  channelUrl.searchParams.delete("push-store");
+  if (pushStoreUrl === "") throw new CastoreError("invalid-argument", `invalid builder URL '${url.href}': push-store is empty`);
+  return new GrpcBuildService(await connectGrpc(channelUrl), `the builder at ${channelUrl.href}`, store, { pushStoreUrl });
 }

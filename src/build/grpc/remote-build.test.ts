@@ -22,8 +22,13 @@ import { type Daemon, serveStore } from "../../store/daemon.ts";
 import { decode, encode, rawClient, rawUnary } from "../../../test/support/store-daemon.ts";
 import { HostBuildService } from "../../../test/support/host-build-service.ts";
 import { BuildError, type BuildOutput } from "../build-service.ts";
-import { openGrpcBuildService } from "./client.ts";
+import { openBuildService } from "../composition.ts";
 import { serveBuilder } from "./server.ts";
+
+/** A builder URL naming the store to push to. */
+function withPushStore(builderUrl: string, pushStoreUrl: string | undefined): string {
+  return pushStoreUrl === undefined ? builderUrl : `${builderUrl}?push-store=${encodeURIComponent(pushStoreUrl)}`;
+}
 
 const INPUT_NAME = "00000000000000000000000000000000-input";
 const OUTPUT = "nix/store/11111111111111111111111111111111-out";
@@ -75,7 +80,7 @@ describe("remote builds over gRPC", () => {
   });
 
   async function buildWith(pushStoreUrl: string | undefined, request: BuildRequest, onLog?: (chunk: Uint8Array) => void): Promise<BuildOutput[]> {
-    const client = await openGrpcBuildService(new URL(builder.url), coordinatorStore, { pushStoreUrl });
+    const client = await openBuildService(withPushStore(builder.url, pushStoreUrl), coordinatorStore);
     try {
       return await client.doBuild(request, { onLog });
     } finally {
@@ -133,7 +138,7 @@ describe("remote builds over gRPC", () => {
 
   it("cancelling the call kills the build", async () => {
     const pidFile = join(scratch, "pid");
-    const client = await openGrpcBuildService(new URL(builder.url), coordinatorStore);
+    const client = await openBuildService(builder.url, coordinatorStore);
     const controller = new AbortController();
     try {
       const build = client.doBuild(shellRequest(`echo $$ > ${pidFile}; echo started; exec sleep 1000`, input), {
