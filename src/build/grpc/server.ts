@@ -56,7 +56,10 @@ export function buildToProto(request: BuildRequest, outputs: BuildOutput[]): Mes
   };
 }
 
-/** The stores the daemon was asked to push to, opened once and probed before each use. */
+/**
+ * The stores the daemon was asked to push to, each opened once (for the daemon's life: grpc-js
+ * reconnects by itself, and builds may be using it) and probed before each use.
+ */
 class PushTargets {
   private readonly open = new Map<string, Promise<Store>>();
 
@@ -67,20 +70,18 @@ class PushTargets {
     if (opening === undefined) {
       opening = openStore(url);
       this.open.set(url, opening);
+      // A URL that cannot be opened at all (it is invalid) is not kept.
+      opening.catch(() => this.open.delete(url));
     }
+    const store = await opening;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const store = await opening;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new CastoreError("unavailable", `no answer within ${PROBE_DEADLINE_MS} ms`)), PROBE_DEADLINE_MS);
       });
       await Promise.race([store.blobs.has(EMPTY_DIGEST), timeout]);
       return store;
     } catch (err) {
-      // A store that failed is opened afresh next time (its connection may be stuck).
-      if (this.open.get(url) === opening) this.open.delete(url);
-      opening.then((store) => store.close()).catch(() => {});
-      if (err instanceof CastoreError && err.code === "invalid-argument") throw err;
       throw new CastoreError("unavailable", `cannot reach the push store ${url}: ${(err as Error).message}`, { cause: err });
     } finally {
       clearTimeout(timer);
