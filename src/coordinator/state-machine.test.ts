@@ -521,3 +521,35 @@ describe("coordinator state machine: random graphs against a direct computation"
     });
   }
 });
+
+describe("coordinator state machine: scale", () => {
+  test("20 000 derivations (nixpkgs-sized), every one built, chains deeper than the call stack: no recursion, a few seconds at most", () => {
+    const count = 20_000;
+    const m = machine({ maxJobs: 8, speculate: true });
+    const queue: CoordinatorEvent[] = [];
+    const start = performance.now();
+    const take = (actions: CoordinatorAction[]) => {
+      for (const action of actions) {
+        if (action.type === "queryStore") queue.push({ type: "outputsPresence", drvPath: action.drvPath, present: false });
+        else if (action.type === "startBuild") queue.push({ type: "buildSucceeded", drvPath: action.drvPath });
+      }
+    };
+    for (let i = 0; i < count; i++) {
+      const inputs = [i - 1, i - 7, i - 1000].filter((j) => j >= 0).map((j) => `n${j}`);
+      take(m.handle(known(`n${i}`, inputs)));
+      // Replies interleave with arrivals, as they do while evaluation runs.
+      if (queue.length > 0) take(m.handle(queue.shift()!));
+    }
+    take(m.handle(finished(`n${count - 1}`)));
+    let outcome: Outcome | undefined;
+    while (queue.length > 0) {
+      for (const action of m.handle(queue.shift()!)) {
+        if (action.type === "finished") outcome = action.outcome;
+        else take([action]);
+      }
+    }
+    assert.equal(outcome?.success, true);
+    assert.equal(outcome.built.length, count);
+    assert.ok(performance.now() - start < 3000, `took ${performance.now() - start} ms`);
+  });
+});

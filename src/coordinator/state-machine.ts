@@ -106,7 +106,6 @@ interface DrvState {
   needed: boolean;
   loading: boolean;
   failure?: BuildFailure;
-  failedInputs?: string[];
 }
 
 export class CoordinatorMachine {
@@ -233,29 +232,30 @@ export class CoordinatorMachine {
     if (state?.presence !== "querying") throw new Error(`coordinator: presence of '${drvPath}', which was not queried`);
     this.pendingReplies--;
     state.presence = present ? "present" : "missing";
-    if (present) this.satisfied(state);
+    if (present) this.propagate(state);
     else this.missing(state);
   }
 
   /** Outputs missing: a needed derivation needs its inputs; it may be ready to build. */
   private missing(state: DrvState): void {
     if (state.needed) for (const input of state.known!.inputs) this.markNeeded(input);
-    this.checkInputs(state);
+    this.recheck(state);
   }
 
-  private markNeeded(drvPath: string): void {
-    const state = this.state(drvPath);
-    if (state.needed) return;
-    state.needed = true;
-    if (state.build === "failed" || state.build === "skipped") this.neededFailure();
-    if (!state.known) {
-      this.load(state);
-      return;
-    }
-    if (state.presence === "unknown") this.query(state);
-    else if (state.presence === "missing" && state.build !== "succeeded") {
-      for (const input of state.known.inputs) this.markNeeded(input);
-      this.checkInputs(state);
+  /** Marks a derivation needed, and what it needs (a worklist: dependency chains can be longer than the call stack is deep). */
+  private markNeeded(root: string): void {
+    const todo = [root];
+    for (let drvPath; (drvPath = todo.pop()) !== undefined; ) {
+      const state = this.state(drvPath);
+      if (state.needed) continue;
+      state.needed = true;
+      if (state.build === "failed" || state.build === "skipped") this.neededFailure();
+      if (!state.known) this.load(state);
+      else if (state.presence === "unknown") this.query(state);
+      else if (state.presence === "missing" && state.build !== "succeeded") {
+        todo.push(...state.known.inputs);
+        this.recheck(state);
+      }
     }
   }
 
@@ -287,45 +287,53 @@ export class CoordinatorMachine {
     state.build = "none";
   }
 
+  /** Re-examines a derivation (see checkInputs), and if that skipped it, what depends on it. */
+  private recheck(state: DrvState): void {
+    if (this.checkInputs(state)) this.propagate(state);
+  }
+
   /**
    * Re-examines a derivation whose outputs are missing: ready when all inputs are there, skipped
-   * when one failed. Only active derivations go further than "none".
+   * when one failed (returns true then). Only active derivations go further than "none".
    */
-  private checkInputs(state: DrvState): void {
-    if (state.presence !== "missing" || (state.build !== "none" && state.build !== "ready") || !this.active(state)) return;
-    const failedInputs: string[] = [];
+  private checkInputs(state: DrvState): boolean {
+    if (state.presence !== "missing" || (state.build !== "none" && state.build !== "ready") || !this.active(state)) return false;
+    let failed = false;
     let waiting = false;
     for (const input of state.known!.inputs) {
       const inputState = this.drvs.get(input);
-      if (inputState?.build === "failed" || inputState?.build === "skipped") failedInputs.push(input);
+      if (inputState?.build === "failed" || inputState?.build === "skipped") failed = true;
       else if (!(inputState?.presence === "present" || inputState?.build === "succeeded")) waiting = true;
     }
-    if (failedInputs.length > 0) {
+    if (failed) {
       this.ready.delete(state.drvPath);
       state.build = "skipped";
-      state.failedInputs = failedInputs;
       if (state.needed) this.neededFailure();
-      this.propagate(state);
-    } else if (!waiting && state.build === "none") {
+      return true;
+    }
+    if (!waiting && state.build === "none") {
       state.build = "ready";
       this.ready.add(state.drvPath);
     }
+    return false;
   }
 
-  /** A derivation's outputs exist now: its dependents may be ready. */
-  private satisfied(state: DrvState): void {
-    this.propagate(state);
-  }
-
-  private propagate(state: DrvState): void {
-    for (const user of this.dependents.get(state.drvPath) ?? []) this.checkInputs(this.drvs.get(user)!);
+  /** A derivation's outputs exist now, or it failed or was skipped: its dependents may be ready, or skipped in turn (a worklist, as in markNeeded). */
+  private propagate(from: DrvState): void {
+    const todo = [from];
+    for (let state; (state = todo.pop()) !== undefined; ) {
+      for (const user of this.dependents.get(state.drvPath) ?? []) {
+        const userState = this.drvs.get(user)!;
+        if (this.checkInputs(userState)) todo.push(userState);
+      }
+    }
   }
 
   private onBuildDone(drvPath: string): void {
     const state = this.takeRunning(drvPath);
     state.build = "succeeded";
     this.built.push(drvPath);
-    this.satisfied(state);
+    this.propagate(state);
   }
 
   private onBuildFailed(drvPath: string, failure: BuildFailure): void {
@@ -377,7 +385,7 @@ export class CoordinatorMachine {
       let answer: { ok: boolean; message?: string } | undefined;
       if (state.presence === "present" || state.build === "succeeded") answer = { ok: true };
       else if (state.build === "failed") answer = { ok: false, message: state.failure!.message };
-      else if (state.build === "skipped") answer = { ok: false, message: `${state.failedInputs!.length} dependencies of derivation '${drvPath}' failed to build` };
+      else if (state.build === "skipped") answer = { ok: false, message: `${this.failedInputs(state).length} dependencies of derivation '${drvPath}' failed to build` };
       else if (this.options.dryRun && state.presence === "missing") answer = { ok: false, message: `cannot build '${drvPath}' during evaluation: this is a dry run` };
       else if (this.stuck(state)) answer = { ok: false, message: `build of '${drvPath}' was not started (the build stopped after a failure)` };
       if (answer) {
@@ -399,6 +407,14 @@ export class CoordinatorMachine {
     this.actions.push({ type: "finished", outcome: this.outcome() });
   }
 
+  /** The direct inputs of a skipped derivation that failed or were skipped, as known now. */
+  private failedInputs(state: DrvState): string[] {
+    return state.known!.inputs.filter((input) => {
+      const build = this.drvs.get(input)?.build;
+      return build === "failed" || build === "skipped";
+    });
+  }
+
   private outcome(): Outcome {
     const needed = [...this.drvs.values()].filter((s) => s.needed);
     const wouldBuild = this.options.dryRun ? this.inputsFirst(needed.filter((s) => s.presence === "missing").map((s) => s.drvPath)) : [];
@@ -410,7 +426,7 @@ export class CoordinatorMachine {
       success: this.evaluation === "finished" && this.wanted.every((w) => satisfied(w.drvPath)),
       ...(this.evaluationError !== undefined ? { evaluationError: this.evaluationError } : {}),
       failed: this.failed.map((d) => this.drvs.get(d)!).filter((s) => s.needed).map((s) => ({ drvPath: s.drvPath, failure: s.failure! })),
-      skipped: needed.filter((s) => s.build === "skipped").map((s) => ({ drvPath: s.drvPath, failedInputs: s.failedInputs! })),
+      skipped: needed.filter((s) => s.build === "skipped").map((s) => ({ drvPath: s.drvPath, failedInputs: this.failedInputs(s) })),
       notStarted: this.options.dryRun ? [] : needed.filter((s) => s.presence === "missing" && (s.build === "none" || s.build === "ready")).map((s) => s.drvPath),
       wouldBuild,
       built: [...this.built],
