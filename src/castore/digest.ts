@@ -8,8 +8,13 @@ export const B3_DIGEST_LENGTH = 32;
 /** A 32-byte BLAKE3 digest. */
 export type B3Digest = Uint8Array;
 
+/** The native hasher's signature takes Buffers: a view, not a copy. */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
 export function blake3(data: Uint8Array): B3Digest {
-  return new Uint8Array(blakeHash.blake3(data));
+  return new Uint8Array(blakeHash.blake3(asBuffer(data)));
 }
 
 /** Incremental BLAKE3 for streamed contents. */
@@ -17,7 +22,7 @@ export class Blake3Hasher {
   private readonly hasher = new blakeHash.Blake3Hasher();
 
   update(chunk: Uint8Array): void {
-    this.hasher.update(chunk);
+    this.hasher.update(asBuffer(chunk));
   }
 
   digest(): B3Digest {
