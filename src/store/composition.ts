@@ -26,10 +26,10 @@ const backends: Record<string, () => Promise<Opener>> = {
   memory: async () => (await import("./memory/store.ts")).openMemoryStore,
   local: async () => (await import("./local/store.ts")).openLocalStore,
   cache: async () => (await import("./cache/store.ts")).openCacheStore,
+  objectstore: async () => (await import("./objectstore/store.ts")).openObjectStore,
   grpc: async () => (await import("./grpc/store.ts")).openGrpcStore,
   nix: async () => (await import("./binary-cache/store.ts")).openHttpCacheStore,
   file: async () => (await import("./binary-cache/store.ts")).openFileCacheStore,
-  objectstore: async () => (await import("./objectstore/store.ts")).openObjectStore,
 };
 
 /** Combines three services into a Store that closes each once. */
