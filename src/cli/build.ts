@@ -93,16 +93,9 @@ export function parseBuildArgs(argv: string[]): BuildArgs | undefined {
     command: "build",
     help: HELP,
     setup: request,
+    selection: request,
     flag(flag, take) {
       switch (flag) {
-        case "-E":
-        case "--expr":
-          request.expressions = true;
-          return true;
-        case "-A":
-        case "--attr":
-          request.attrPaths.push(...take());
-          return true;
         case "-o":
         case "--out-link":
           args.outLink = take()[0];

@@ -34,8 +34,14 @@ export interface EvalCommandLine {
   help: string;
   /** Where the shared options go. */
   setup: EvalSetup;
+  /** For commands that evaluate a file or expressions: where `-E` and `-A` go. */
+  selection?: { expressions: boolean; attrPaths: string[] };
   /** The command's own flags: true if `flag` is one; `take(n)` gives the n words after it. */
   flag(flag: string, take: (n?: number) => string[]): boolean;
+}
+
+function unrecognised(flag: string, line: EvalCommandLine): UsageError {
+  return new UsageError(`unrecognised flag '${flag}'\nTry 'tvix ${line.command} --help' for more information.`);
 }
 
 /** Parses `argv` into `line.setup` and returns the other arguments, or undefined after printing the help. */
@@ -68,6 +74,16 @@ export function parseEvalCommandLine(argv: string[], line: EvalCommandLine): str
       case "--show-trace":
         setup.showTrace = true;
         break;
+      case "-E":
+      case "--expr":
+        if (!line.selection) throw unrecognised(arg, line);
+        line.selection.expressions = true;
+        break;
+      case "-A":
+      case "--attr":
+        if (!line.selection) throw unrecognised(arg, line);
+        line.selection.attrPaths.push(...take());
+        break;
       case "--experimental-features":
         setup.experimentalFeatures = take()[0].split(" ").filter((f) => f !== "");
         break;
@@ -77,7 +93,7 @@ export function parseEvalCommandLine(argv: string[], line: EvalCommandLine): str
       default:
         if (line.flag(arg, take)) break;
         if (Object.hasOwn(IGNORED, arg)) take(IGNORED[arg]);
-        else if (arg.startsWith("-") && arg !== "-") throw new UsageError(`unrecognised flag '${arg}'\nTry 'tvix ${line.command} --help' for more information.`);
+        else if (arg.startsWith("-") && arg !== "-") throw unrecognised(arg, line);
         else positionals.push(arg);
     }
   }

@@ -36,16 +36,9 @@ export function parseEvalArgs(argv: string[]): EvalRequest | undefined {
     command: "eval",
     help: HELP,
     setup: request,
-    flag(flag, take) {
+    selection: request,
+    flag(flag) {
       switch (flag) {
-        case "-E":
-        case "--expr":
-          request.expressions = true;
-          return true;
-        case "-A":
-        case "--attr":
-          request.attrPaths.push(...take());
-          return true;
         case "--strict":
           request.strict = true;
           return true;

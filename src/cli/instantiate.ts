@@ -44,16 +44,9 @@ export function parseInstantiateArgs(argv: string[]): InstantiateArgs | undefine
     command: "instantiate",
     help: HELP,
     setup: request,
+    selection: request,
     flag(flag, take) {
       switch (flag) {
-        case "-E":
-        case "--expr":
-          request.expressions = true;
-          return true;
-        case "-A":
-        case "--attr":
-          request.attrPaths.push(...take());
-          return true;
         case "--store":
           store.store = take()[0];
           return true;
