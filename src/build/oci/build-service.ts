@@ -3,7 +3,8 @@
 // independent — a bundle and a container id of their own, inputs shared read-only — so several
 // may run at once; the caller decides how many.
 import { randomUUID } from "node:crypto";
-import { lstatSync, mkdirSync, rmSync } from "node:fs";
+import { lstatSync, mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BuildRequest } from "../../proto/gen/tvix/build/v1/build_pb.js";
@@ -78,7 +79,8 @@ export class OciBuildService implements BuildService {
       }
       return outputs;
     } finally {
-      rmSync(bundle.path, { recursive: true, force: true });
+      // Asynchronously: other builds go on meanwhile.
+      await rm(bundle.path, { recursive: true, force: true });
     }
   }
 
