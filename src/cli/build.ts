@@ -6,7 +6,7 @@
 import { availableParallelism, homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { openBuildService } from "../build/composition.ts";
-import type { BuildService } from "../build/build-service.ts";
+import { BuildError, type BuildService } from "../build/build-service.ts";
 import { BuildDriver, type DriverReporter, storeBuildGlue } from "../coordinator/driver.ts";
 import { realiseOnDisk, replaceSymlink } from "../coordinator/realised.ts";
 import type { Outcome, WantedOutputs } from "../coordinator/state-machine.ts";
@@ -14,6 +14,8 @@ import type { EvalRequest } from "../eval/instantiate.ts";
 import { evaluateInWorker } from "../eval/run-in-worker.ts";
 import { BuildRequestError } from "../glue/build-request.ts";
 import { isPendingMessage, pendingFromMessage } from "../glue/pending-stream.ts";
+import { type RealiseReply, answerRealise, isRealiseRequest } from "../glue/realise-channel.ts";
+import { parseStorePath } from "../nix-compat/store-path.ts";
 import { WritePendingError } from "../glue/write-pending.ts";
 import { localStoreDirectory } from "../store/local/store.ts";
 import type { Store } from "../store/composition.ts";
@@ -87,6 +89,7 @@ export function parseBuildArgs(argv: string[]): BuildArgs | undefined {
     output: "derivations",
     location: true,
     streamStorePaths: true,
+    realiseStorePaths: true,
   };
   const args: BuildArgs = { request, store: {}, outLink: "result", maxJobs: 1, keepGoing: false, dryRun: false, quiet: false, timeoutSeconds: 0, maxSilentSeconds: 0, cores: undefined };
   const inputs = parseEvalCommandLine(argv, {
@@ -188,8 +191,13 @@ export function buildExitCode(outcome: Outcome): number {
   return mask === 0 ? 1 : mask | 0x60;
 }
 
-/** Shows builds as nix-build does: "building '…'..." and the live log; on a terminal a progress line instead of the log. */
-function reporter(args: BuildArgs): DriverReporter & { done(): void } {
+/**
+ * Shows builds as nix-build does: "building '…'..." and the live log; on a terminal a progress
+ * line instead of the log. The failure of a build the evaluation waits for (import from
+ * derivation) is not shown here but kept in `evaluationFailures`: it becomes the evaluation's
+ * error, which Nix prints once.
+ */
+function reporter(args: BuildArgs, awaitedByEvaluation: Set<string>, evaluationFailures: Map<string, string>): DriverReporter & { done(): void } {
   const progress = createProgress("builds done:");
   const live = !args.quiet && !process.stderr.isTTY;
   const running = new Set<string>();
@@ -208,7 +216,9 @@ function reporter(args: BuildArgs): DriverReporter & { done(): void } {
       running.delete(drvPath);
       finished++;
       progress.clear();
-      if (failure) writeErr(formatNixError(`${failure.message}${live ? "" : logTailText(failure.logTail)}`));
+      const text = failure && `${failure.message}${live ? "" : logTailText(failure.logTail)}`;
+      if (text !== undefined && awaitedByEvaluation.has(drvPath)) evaluationFailures.set(drvPath, text);
+      else if (text !== undefined) writeErr(formatNixError(text));
       redraw();
     },
     done: () => progress.done(),
@@ -238,7 +248,9 @@ export async function run(argv: string[]): Promise<number> {
 
 async function build(args: BuildArgs, store: Store, builder: BuildService | undefined): Promise<number> {
   const dir = storeDir();
-  const show = reporter(args);
+  const awaitedByEvaluation = new Set<string>();
+  const evaluationFailures = new Map<string, string>();
+  const show = reporter(args, awaitedByEvaluation, evaluationFailures);
   const noBuilder: BuildService = { doBuild: () => Promise.reject(new Error("no builds in a dry run")), close: async () => {} };
   // The glue reads the derivations the driver was given rather than the store.
   const glue = storeBuildGlue(store, { storeDir: dir, buildCores: args.cores, readDerivation: (drvPath) => driver.derivation(drvPath) });
@@ -246,8 +258,26 @@ async function build(args: BuildArgs, store: Store, builder: BuildService | unde
     { store, builder: builder ?? noBuilder, glue, reporter: show },
     { maxJobs: args.maxJobs, keepGoing: args.keepGoing, dryRun: args.dryRun, speculate: !args.dryRun, storeDir: dir, timeoutSeconds: args.timeoutSeconds, maxSilentSeconds: args.maxSilentSeconds },
   );
+  // Import from derivation: the evaluation waits while a store path it reads is built (when a
+  // derivation it instantiated has it as output) and rendered on local disk.
+  const realise = async (storePath: string, drvPath: string | undefined): Promise<RealiseReply> => {
+    if (drvPath !== undefined) {
+      awaitedByEvaluation.add(drvPath);
+      try {
+        await driver.realise(drvPath);
+      } catch (err) {
+        if (!(err instanceof BuildError)) throw err;
+        return { error: evaluationFailures.get(drvPath) ?? err.message };
+      } finally {
+        awaitedByEvaluation.delete(drvPath);
+      }
+    } else await driver.written();
+    if ((await store.pathInfos.get(parseStorePath(storePath, dir).digest)) === undefined) return { absent: true };
+    return { path: await realiseOnDisk(store, storePath, dir, realisedDir(args)) };
+  };
   const result = await evaluateInWorker(args.request, (message) => {
     if (isPendingMessage(message)) driver.pendingPath(...pendingFromMessage(message));
+    else if (isRealiseRequest(message)) answerRealise(message, realise);
   });
   const stderr = result.stderr.startsWith(GC_WARNING) ? result.stderr.slice(GC_WARNING.length) : result.stderr;
   const wanted = result.exitCode === 0 ? wantedOutputs(result.stdout) : [];
@@ -266,7 +296,8 @@ async function build(args: BuildArgs, store: Store, builder: BuildService | unde
   }
   if (result.exitCode !== 0) {
     writeErr(stderr);
-    return result.exitCode;
+    // A build the evaluation waited for failed: nix-build exits as for failed builds.
+    return outcome.failed.length > 0 ? buildExitCode(outcome) : result.exitCode;
   }
   if (args.dryRun) {
     printWouldBuild(outcome.wouldBuild);

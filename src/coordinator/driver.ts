@@ -107,6 +107,11 @@ export class BuildDriver {
     );
   }
 
+  /** Resolves once every path given so far is written into the store (a failed write ends the run instead). */
+  written(): Promise<void> {
+    return this.writing;
+  }
+
   /** Import from derivation: resolves when the derivation's outputs are in the store. */
   realise(drvPath: string): Promise<void> {
     const requestId = this.nextRequestId++;

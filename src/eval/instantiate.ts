@@ -44,6 +44,11 @@ export interface EvalSetup {
    * (src/glue/pending-stream.ts), for `tvix instantiate` and `tvix build` to write and build.
    */
   streamStorePaths?: boolean;
+  /**
+   * The parent thread answers the world's requests to realise store paths (import from
+   * derivation, src/glue/realise-channel.ts); `tvix build` does.
+   */
+  realiseStorePaths?: boolean;
 }
 
 export interface EvalRequest extends EvalSetup {

@@ -13,7 +13,7 @@ import { fetchBuiltins } from "./fetch/builtins.ts";
 import { derivationBuiltin } from "./derivation-nix.ts";
 import { derivationStrictBuiltin } from "./derivation-strict.ts";
 import { EvalStore } from "./eval-store.ts";
-import { GlueIO } from "./glue-io.ts";
+import { GlueIO, type Realiser } from "./glue-io.ts";
 import { placeholderBuiltin } from "./placeholder.ts";
 import type { GlueServices } from "./services.ts";
 import { storePathBuiltin } from "./store-path-builtin.ts";
@@ -26,6 +26,8 @@ export interface GlueOptions {
   cacheDir?: string;
   /** Where warnings go (default: stderr). */
   warn?: (message: string) => void;
+  /** Realises store paths the evaluation reads but local disk lacks (import from derivation); without one they are read as they are. */
+  realiser?: Realiser;
 }
 
 export interface Glue {
@@ -51,5 +53,5 @@ export function createGlue(options: GlueOptions = {}): Glue {
     ...addPathBuiltins(services),
     ...fetchBuiltins(services),
   ];
-  return { io: new GlueIO(new LocalIO(store.storeDir), store), builtins, store };
+  return { io: new GlueIO(new LocalIO(store.storeDir), store, options.realiser), builtins, store };
 }

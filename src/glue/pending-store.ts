@@ -38,6 +38,15 @@ export class PendingStore {
     return this.paths.get(storePath);
   }
 
+  /** The recorded derivation that has `outputPath` as an output, if any (for import from derivation). */
+  deriverOf(outputPath: string): string | undefined {
+    for (const [drvPath, entry] of this.paths) {
+      if (entry.kind !== "derivation") continue;
+      for (const output of entry.drv.outputs.values()) if ((output as { path?: string }).path === outputPath) return drvPath;
+    }
+    return undefined;
+  }
+
   /** Every recorded path, in the order they were added (inputs before what uses them). */
   entries(): IterableIterator<[string, PendingPath]> {
     return this.paths.entries();

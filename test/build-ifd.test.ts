@@ -1,0 +1,77 @@
+// Import from derivation in `tvix build`: the evaluation (in its worker) reads an output of a
+// derivation it instantiated; the build runs meanwhile, the output is rendered on local disk and
+// the evaluation goes on from there. Compared with real nix-build in its sandbox.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { NixBuildError, freshNixStore, nixBuild, nixPathInfos } from "./support/nix-build.ts";
+import { nix } from "./support/nix.ts";
+
+const TVIX = fileURLToPath(new URL("../bin/tvix.js", import.meta.url));
+const LIB = fileURLToPath(new URL("../examples/lib.nix", import.meta.url));
+
+/** A build whose expression imports a .nix file written by a derivation it instantiates. */
+const IMPORTED = `let inherit (import ${LIB}) run; v = import (run "gen" "echo '{ x = 42; }' > $out"); in run "use" "echo \${toString v.x} > $out"`;
+/** readFile of an output, and readDir and pathExists below one. */
+const READ = `let inherit (import ${LIB}) run; d = run "dir" "mkdir -p $out/sub; echo -n hello > $out/sub/greeting";
+  in run "read" "echo '\${builtins.readFile "\${d}/sub/greeting"} \${toString (builtins.attrNames (builtins.readDir "\${d}/sub"))} \${builtins.toJSON (builtins.pathExists "\${d}/missing")}' > $out"`;
+const FAILING = `let inherit (import ${LIB}) run; v = import (run "gen-fails" "echo oops; exit 3"); in run "use" "echo \${toString v.x} > $out"`;
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "tvix-build-ifd-"));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function tvixBuild(expr: string, link: string): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [TVIX, "build", "-o", join(dir, link), "-E", expr], { encoding: "utf8", env: { ...process.env, TVIX_STORE: `local://${dir}/store` } });
+}
+
+describe("tvix build: import from derivation", () => {
+  test("a derivation's output imported as Nix code: same output path and NAR hash as nix-build", async () => {
+    const built = tvixBuild(IMPORTED, "imported");
+    assert.equal(built.status, 0, built.stderr);
+    assert.match(built.stderr, /building '.*-gen\.drv'/);
+    assert.equal(readFileSync(join(dir, "imported"), "utf8"), "42\n");
+    const nixStore = freshNixStore();
+    try {
+      const nixPaths = await nixBuild(nixStore.dir, ["-E", IMPORTED]);
+      assert.deepEqual(built.stdout.trim().split("\n"), nixPaths);
+      const [info] = await nixPathInfos(nixStore.dir, nixPaths);
+      assert.equal(nix(["hash", "path", "--type", "sha256", realpathSync(join(dir, "imported"))])[0], info.narHash);
+    } finally {
+      nixStore.dispose();
+    }
+  });
+
+  test("readFile, readDir and pathExists of an output", () => {
+    const built = tvixBuild(READ, "read");
+    assert.equal(built.status, 0, built.stderr);
+    assert.equal(readFileSync(join(dir, "read"), "utf8"), "hello greeting false\n");
+  });
+
+  test("a failing build during evaluation: the builder's error, nix-build's exit code", async () => {
+    const built = tvixBuild(FAILING, "failing");
+    const drv = /building '(\/nix\/store\/[^']*-gen-fails\.drv)'/.exec(built.stderr)?.[1];
+    assert.ok(drv, built.stderr);
+    const message = `error: builder for '${drv}' failed with exit code 3`;
+    assert.equal(built.stderr.split(message).length, 2, `the error once:\n${built.stderr}`);
+    assert.doesNotMatch(built.stderr, /-use\.drv/);
+    const nixStore = freshNixStore();
+    try {
+      const failure = await nixBuild(nixStore.dir, ["-E", FAILING]).then(
+        () => assert.fail("nix-build succeeded"),
+        (err: unknown) => err as NixBuildError,
+      );
+      assert.ok(failure instanceof NixBuildError);
+      assert.ok(failure.stderr.includes(message), failure.stderr);
+      assert.equal(built.status, failure.code);
+    } finally {
+      nixStore.dispose();
+    }
+  });
+});
