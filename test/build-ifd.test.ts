@@ -31,30 +31,36 @@ function tvixBuild(expr: string, link: string): { status: number | null; stdout:
   return spawnSync(process.execPath, [TVIX, "build", "-o", join(dir, link), "-E", expr], { encoding: "utf8", env: { ...process.env, TVIX_STORE: `local://${dir}/store` } });
 }
 
+/** nix-build of `expr` prints the paths tvix printed (`stdout`), and `link`'s output has its NAR hash. */
+async function assertSameAsNixBuild(expr: string, stdout: string, link: string): Promise<void> {
+  const nixStore = freshNixStore();
+  try {
+    const nixPaths = await nixBuild(nixStore.dir, ["-E", expr]);
+    assert.deepEqual(stdout.trim().split("\n"), nixPaths);
+    const [info] = await nixPathInfos(nixStore.dir, nixPaths);
+    assert.equal(nix(["hash", "path", "--type", "sha256", realpathSync(join(dir, link))])[0], info.narHash);
+  } finally {
+    nixStore.dispose();
+  }
+}
+
 describe("tvix build: import from derivation", () => {
   test("a derivation's output imported as Nix code: same output path and NAR hash as nix-build", async () => {
     const built = tvixBuild(IMPORTED, "imported");
     assert.equal(built.status, 0, built.stderr);
     assert.match(built.stderr, /building '.*-gen\.drv'/);
     assert.equal(readFileSync(join(dir, "imported"), "utf8"), "42\n");
-    const nixStore = freshNixStore();
-    try {
-      const nixPaths = await nixBuild(nixStore.dir, ["-E", IMPORTED]);
-      assert.deepEqual(built.stdout.trim().split("\n"), nixPaths);
-      const [info] = await nixPathInfos(nixStore.dir, nixPaths);
-      assert.equal(nix(["hash", "path", "--type", "sha256", realpathSync(join(dir, "imported"))])[0], info.narHash);
-    } finally {
-      nixStore.dispose();
-    }
+    await assertSameAsNixBuild(IMPORTED, built.stdout, "imported");
   });
 
-  test("readFile, readDir and pathExists of an output", () => {
+  test("readFile, readDir and pathExists of an output: same output path and NAR hash as nix-build", async () => {
     const built = tvixBuild(READ, "read");
     assert.equal(built.status, 0, built.stderr);
     assert.equal(readFileSync(join(dir, "read"), "utf8"), "hello greeting false\n");
+    await assertSameAsNixBuild(READ, built.stdout, "read");
   });
 
-  test("a failing build during evaluation: the builder's error, nix-build's exit code", async () => {
+  test("a failing build during evaluation: nix-build's messages and exit code", async () => {
     const built = tvixBuild(FAILING, "failing");
     const drv = /building '(\/nix\/store\/[^']*-gen-fails\.drv)'/.exec(built.stderr)?.[1];
     assert.ok(drv, built.stderr);
@@ -69,6 +75,8 @@ describe("tvix build: import from derivation", () => {
       );
       assert.ok(failure instanceof NixBuildError);
       assert.ok(failure.stderr.includes(message), failure.stderr);
+      // The log, the builder's error once, at the import (Nix: "while realising the context of path").
+      assert.equal(built.stderr, failure.stderr);
       assert.equal(built.status, failure.code);
     } finally {
       nixStore.dispose();

@@ -7,6 +7,7 @@
 // an output of a derivation instantiated here (import from derivation), is realised first and
 // read where the realiser put it.
 import { PlainError } from "../eval/errors.ts";
+import { currentCallPos } from "../eval/runtime/call-stack.ts";
 import type { EvalIO, FileType } from "../eval/io.ts";
 import { corepkgsFile } from "./corepkgs.ts";
 import type { EvalStore } from "./eval-store.ts";
@@ -66,7 +67,12 @@ export class GlueIO implements EvalIO {
       if (drvPath === undefined && (this.store.pending.get(storePath)?.kind === "text" || this.files.pathExists(storePath))) located = storePath;
       else {
         const reply = this.realiser(storePath, drvPath);
-        if ("error" in reply) throw new PlainError(reply.error);
+        if ("error" in reply) {
+          // Nix's words and place: the builder's error, at the call that needed the path.
+          const err = new PlainError(reply.error);
+          err.addTrace(currentCallPos(), `while realising the context of path '${path}'`);
+          throw err;
+        }
         located = "absent" in reply ? storePath : reply.path;
       }
       this.located.set(storePath, located);
