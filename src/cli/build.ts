@@ -20,7 +20,7 @@ import { WritePendingError } from "../glue/write-pending.ts";
 import { localStoreDirectory } from "../store/local/store.ts";
 import type { Store } from "../store/composition.ts";
 import { UsageError, formatNixError } from "./errors.ts";
-import { defaultEvalSetup, parseEvalCommandLine } from "./eval-args.ts";
+import { defaultEvalRequest, parseEvalCommandLine } from "./eval-args.ts";
 import { createProgress } from "./progress.ts";
 import { STORE_OPTION_HELP, defaultStoreUrl, openStoreFromArgs, storeDir } from "./store-options.ts";
 
@@ -80,17 +80,7 @@ function count(flag: string, value: string): number {
 }
 
 export function parseBuildArgs(argv: string[]): BuildArgs | undefined {
-  const request: EvalRequest = {
-    ...defaultEvalSetup(),
-    inputs: [],
-    expressions: false,
-    attrPaths: [],
-    strict: false,
-    output: "derivations",
-    location: true,
-    streamStorePaths: true,
-    realiseStorePaths: true,
-  };
+  const request: EvalRequest = { ...defaultEvalRequest("derivations"), streamStorePaths: true, realiseStorePaths: true };
   const args: BuildArgs = { request, store: {}, outLink: "result", maxJobs: 1, keepGoing: false, dryRun: false, quiet: false, timeoutSeconds: 0, maxSilentSeconds: 0, cores: undefined };
   const inputs = parseEvalCommandLine(argv, {
     command: "build",

@@ -1,7 +1,7 @@
 // The command line of the commands that evaluate (`tvix eval`, `tvix repl`), parsed as Nix
 // parses it: a flag takes the words after it (`--arg NAME EXPR` takes two), and the options
 // every evaluating Nix command has (`--arg`, `-I`, `--show-trace`, …) are read here.
-import type { EvalSetup } from "../eval/instantiate.ts";
+import type { EvalRequest, EvalSetup } from "../eval/instantiate.ts";
 import { UsageError } from "./errors.ts";
 
 /** Options that Nix accepts and that change nothing here, with how many values they take. */
@@ -26,6 +26,11 @@ export function defaultEvalSetup(): EvalSetup {
     experimentalFeatures: [],
     world: new URL("../glue/eval-world.ts", import.meta.url).href,
   };
+}
+
+/** A request evaluating the command line's file or expressions (filled in by parseEvalCommandLine). */
+export function defaultEvalRequest(output: EvalRequest["output"]): EvalRequest {
+  return { ...defaultEvalSetup(), inputs: [], expressions: false, attrPaths: [], strict: false, output, location: true };
 }
 
 export interface EvalCommandLine {

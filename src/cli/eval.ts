@@ -2,7 +2,7 @@
 // them (eval-args.ts); the evaluation itself runs in a worker thread.
 import { type EvalRequest, type EvalResult } from "../eval/instantiate.ts";
 import { evaluateInWorker } from "../eval/run-in-worker.ts";
-import { defaultEvalSetup, parseEvalCommandLine } from "./eval-args.ts";
+import { defaultEvalRequest, parseEvalCommandLine } from "./eval-args.ts";
 
 const HELP = `Usage: tvix eval [FILE… | -E EXPR…] [-A ATTRPATH] [--arg NAME EXPR] [--argstr NAME STRING]
                  [-I PATH | -I NAME=PATH] [--strict] [--json | --xml [--no-location]] [--show-trace]
@@ -23,15 +23,7 @@ Evaluates Nix files (default ./default.nix) or expressions and prints the result
 const IGNORED = new Set(["--eval", "--eval-only"]);
 
 export function parseEvalArgs(argv: string[]): EvalRequest | undefined {
-  const request: EvalRequest = {
-    ...defaultEvalSetup(),
-    inputs: [],
-    expressions: false,
-    attrPaths: [],
-    strict: false,
-    output: "plain",
-    location: true,
-  };
+  const request = defaultEvalRequest("plain");
   const inputs = parseEvalCommandLine(argv, {
     command: "eval",
     help: HELP,

@@ -5,7 +5,7 @@ import type { EvalRequest } from "../eval/instantiate.ts";
 import { evaluateInWorker } from "../eval/run-in-worker.ts";
 import { isPendingMessage, pendingFromMessage } from "../glue/pending-stream.ts";
 import { WritePendingError, writePendingPath } from "../glue/write-pending.ts";
-import { defaultEvalSetup, parseEvalCommandLine } from "./eval-args.ts";
+import { defaultEvalRequest, parseEvalCommandLine } from "./eval-args.ts";
 import { openStoreFromArgs, STORE_OPTION_HELP, storeDir } from "./store-options.ts";
 
 const HELP = `Usage: tvix instantiate [FILE… | -E EXPR…] [-A ATTRPATH]… [--arg NAME EXPR] [--argstr NAME STRING]
@@ -29,16 +29,7 @@ interface InstantiateArgs {
 }
 
 export function parseInstantiateArgs(argv: string[]): InstantiateArgs | undefined {
-  const request: EvalRequest = {
-    ...defaultEvalSetup(),
-    inputs: [],
-    expressions: false,
-    attrPaths: [],
-    strict: false,
-    output: "derivations",
-    location: true,
-    streamStorePaths: true,
-  };
+  const request: EvalRequest = { ...defaultEvalRequest("derivations"), streamStorePaths: true };
   const store: InstantiateArgs["store"] = {};
   const inputs = parseEvalCommandLine(argv, {
     command: "instantiate",
