@@ -9,14 +9,14 @@ import { UsageError } from "./errors.ts";
 
 export const STORE_OPTION = { store: { type: "string" }, "store-composition": { type: "string" } } as const;
 
-export const STORE_OPTION_HELP = `  --store URL  the store (default: $TVIX_STORE, else the local store in
-               $XDG_DATA_HOME/tvix-ts/store); memory://, local:///DIR,
-               objectstore+s3://BUCKET/PREFIX?endpoint=…, grpc+unix:///SOCKET,
-               grpc+http://HOST:PORT, nix+http(s)://CACHE, file:///CACHE,
-               cache://?near=URL&far=URL
+export const STORE_OPTION_HELP = `  --store URL           the store (default: $TVIX_STORE, else the local store in
+                        $XDG_DATA_HOME/tvix-ts/store): memory://, local:///DIR,
+                        objectstore+s3://BUCKET/PREFIX?endpoint=…, grpc+unix:///SOCKET,
+                        grpc+http://HOST:PORT, nix+http(s)://CACHE, file:///CACHE,
+                        cache://?near=URL&far=URL (see docs/store.md)
   --store-composition FILE
-               the store's services set apart in a TOML file (see docs/store.md);
-               also $TVIX_STORE_COMPOSITION`;
+                        the store's services set apart in a TOML file (docs/store.md);
+                        also $TVIX_STORE_COMPOSITION`;
 
 export function defaultStoreUrl(): string {
   if (process.env.TVIX_STORE) return process.env.TVIX_STORE;
