@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { NixBuildError, freshNixStore, nixBuild, nixPathInfos } from "./support/nix-build.ts";
+import { NIX_SANDBOX_OPTIONS, NixBuildError, freshNixStore, nixBuild, nixPathInfos } from "./support/nix-build.ts";
 import { nix } from "./support/nix.ts";
 
 const TVIX = fileURLToPath(new URL("../bin/tvix.js", import.meta.url));
@@ -29,6 +29,25 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function tvixBuild(expr: string, link: string): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [TVIX, "build", "-o", join(dir, link), "-E", expr], { encoding: "utf8", env: { ...process.env, TVIX_STORE: `local://${dir}/store` } });
+}
+
+type Run = { status: number | null; stdout: string; stderr: string };
+
+/** `tvix instantiate -E expr` on a fresh store of its own, so that the import's build runs. */
+function tvixInstantiate(expr: string, storeName: string): Run {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [TVIX, "instantiate", "-E", expr], { encoding: "utf8", env: { ...process.env, TVIX_STORE: `local://${dir}/${storeName}` } });
+  return { status, stdout, stderr };
+}
+
+/** Real nix-instantiate of `expr`, sandboxed, on a fresh chroot store. */
+function nixInstantiate(expr: string): Run {
+  const nixStore = freshNixStore();
+  try {
+    const { status, stdout, stderr } = spawnSync("nix-instantiate", ["--store", nixStore.dir, ...NIX_SANDBOX_OPTIONS, "-E", expr], { encoding: "utf8" });
+    return { status, stdout, stderr };
+  } finally {
+    nixStore.dispose();
+  }
 }
 
 /** nix-build of `expr` prints the paths tvix printed (`stdout`), and `link`'s output has its NAR hash. */
@@ -81,5 +100,26 @@ describe("tvix build: import from derivation", () => {
     } finally {
       nixStore.dispose();
     }
+  });
+});
+
+describe("tvix instantiate: import from derivation", () => {
+  test("the imported output is built: the same .drv path, messages and exit code as nix-instantiate", () => {
+    const instantiated = tvixInstantiate(IMPORTED, "instantiate-imported");
+    assert.equal(instantiated.status, 0, instantiated.stderr);
+    assert.match(instantiated.stdout, /^\/nix\/store\/[a-z0-9]{32}-use\.drv\n$/);
+    assert.match(instantiated.stderr, /building '.*-gen\.drv'/);
+    const real = nixInstantiate(IMPORTED);
+    assert.equal(real.status, 0, real.stderr);
+    assert.deepEqual(instantiated, real);
+  });
+
+  test("a failing build during evaluation: nix-instantiate's messages and exit code", () => {
+    const instantiated = tvixInstantiate(FAILING, "instantiate-failing");
+    assert.match(instantiated.stderr, /error: builder for '.*-gen-fails\.drv' failed with exit code 3/);
+    assert.equal(instantiated.stdout, "");
+    const real = nixInstantiate(FAILING);
+    assert.equal(real.status, 100, real.stderr);
+    assert.deepEqual(instantiated, real);
   });
 });

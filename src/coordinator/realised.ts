@@ -4,7 +4,7 @@
 // never change, so a rendering made once serves every later link, and renderNode is atomic (a
 // rendering is complete or absent), so a crash or a concurrent `tvix build` never leaves a half
 // one. The directory is the local store's own `realised/` (same disk, removed with the store),
-// or for other stores a cache directory (see realisedDir in ../cli/build.ts).
+// or for other stores a cache directory (see realisedDir in ../cli/build-session.ts).
 import { chmod, lstat, mkdir, readdir, rename, rm, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { renderNode } from "../castore/fs/render.ts";
