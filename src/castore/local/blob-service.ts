@@ -15,8 +15,8 @@
 // fsync'd together by `sync()`, which the store calls before it records anything that refers to
 // these blobs (see store/local/path-info-service.ts).
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, openSync, read, readSync } from "node:fs";
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from "node:fs/promises";
+import { closeSync, fstatSync, fsync, mkdirSync, openSync, read, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { mkdir, open, readdir, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { strerror } from "../../nix-compat/strerror.ts";
@@ -29,6 +29,7 @@ const READ_BUFFER = 1 << 20;
 /** Blobs up to this size are read synchronously (see readVerified). */
 const SMALL_BLOB = 64 << 10;
 const readAsync = promisify(read);
+const fsyncAsync = promisify(fsync);
 
 /** A failed system call as a CastoreError that names what was being done and where. */
 export function fileError(what: string, path: string, err: unknown): CastoreError {
@@ -48,6 +49,16 @@ function processIsAlive(pid: number): boolean {
   } catch (err) {
     // EPERM: it exists but belongs to another user.
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The size of the regular file at `path`, undefined if there is none. */
+function fileSizeSync(path: string): number | undefined {
+  try {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    return stats?.isFile() ? stats.size : undefined;
+  } catch (err) {
+    throw fileError("cannot look up blob", path, err);
   }
 }
 
@@ -111,19 +122,8 @@ export class LocalBlobService implements BlobService {
     return join(this.dir, hex.slice(0, 2), hex);
   }
 
-  /** The size of the regular file at `path`, undefined if there is none. */
-  private async fileSize(path: string): Promise<number | undefined> {
-    try {
-      const stats = await stat(path);
-      return stats.isFile() ? stats.size : undefined;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw fileError("cannot look up blob", path, err);
-    }
-  }
-
   async has(digest: B3Digest): Promise<boolean> {
-    return (await this.fileSize(this.blobPath(digest))) !== undefined;
+    return fileSizeSync(this.blobPath(digest)) !== undefined;
   }
 
   async chunks(digest: B3Digest): Promise<ChunkMeta[] | undefined> {
@@ -168,29 +168,35 @@ export class LocalBlobService implements BlobService {
   }
 
   /**
-   * Gives a complete temporary file of `size` bytes its digest's name: fsync'd and renamed, or
-   * just removed if the blob is there already. A blob file of the wrong size (cut short by a
-   * failing disk) is replaced, so storing the contents again repairs it.
+   * Gives a complete temporary file (open as `fd`, closed here) of `size` bytes its digest's
+   * name: fsync'd and renamed, or just removed if the blob is there already. A blob file of the
+   * wrong size (cut short by a failing disk) is replaced, so storing the contents again repairs
+   * it.
+   *
+   * Only the fsync goes to the thread pool: it waits for the disk, and the pool runs the fsyncs
+   * of the files being ingested at once in parallel (the filesystem commits them together). The
+   * other calls are cheap metadata operations, done synchronously: a promise round trip through
+   * the pool costs more CPU than they do, and there are several per blob.
    */
-  async commit(tmpFile: FileHandle, tmpPath: string, digest: B3Digest, size: number): Promise<void> {
+  async commit(fd: number, tmpPath: string, digest: B3Digest, size: number): Promise<void> {
     const path = this.blobPath(digest);
     const shard = dirname(path);
     try {
       let present: boolean;
       try {
-        present = (await this.fileSize(path)) === size;
-        if (!present) await tmpFile.sync();
+        present = fileSizeSync(path) === size;
+        if (!present) await fsyncAsync(fd);
       } finally {
-        await tmpFile.close();
+        closeSync(fd);
       }
       if (present) {
-        await unlink(tmpPath);
+        unlinkSync(tmpPath);
       } else {
         if (!this.shards.has(shard)) {
-          if ((await mkdir(shard, { recursive: true })) !== undefined) this.unsynced.add(this.dir);
+          if (mkdirSync(shard, { recursive: true }) !== undefined) this.unsynced.add(this.dir);
           this.shards.add(shard);
         }
-        await rename(tmpPath, path);
+        renameSync(tmpPath, path);
       }
     } catch (err) {
       throw fileError("cannot store blob", path, err);
@@ -258,7 +264,7 @@ class LocalBlobWriter implements BlobWriter {
   private readonly tmpPath: string;
   private readonly hasher = new Blake3Hasher();
   private size = 0;
-  private handle: Promise<FileHandle> | undefined;
+  private fd: number | undefined;
   private state: "open" | "closed" = "open";
 
   constructor(service: LocalBlobService) {
@@ -266,11 +272,17 @@ class LocalBlobWriter implements BlobWriter {
     this.tmpPath = service.newTemporaryPath();
   }
 
-  private file(): Promise<FileHandle> {
-    this.handle ??= open(this.tmpPath, "wx", 0o444).catch((err: unknown) => {
+  /**
+   * The temporary file, created on first use. Opening and writing are synchronous (see commit):
+   * writes land in the page cache, and ingestion reads its files synchronously too.
+   */
+  private file(): number {
+    try {
+      this.fd ??= openSync(this.tmpPath, "wx", 0o444);
+    } catch (err) {
       throw fileError("cannot create temporary blob file", this.tmpPath, err);
-    });
-    return this.handle;
+    }
+    return this.fd;
   }
 
   private checkOpen(): void {
@@ -279,14 +291,11 @@ class LocalBlobWriter implements BlobWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     this.checkOpen();
-    const handle = await this.file();
+    const fd = this.file();
     this.hasher.update(chunk);
     this.size += chunk.length;
     try {
-      for (let offset = 0; offset < chunk.length; ) {
-        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-        offset += bytesWritten;
-      }
+      for (let offset = 0; offset < chunk.length; ) offset += writeSync(fd, chunk, offset, chunk.length - offset);
     } catch (err) {
       throw fileError("cannot write temporary blob file", this.tmpPath, err);
     }
@@ -297,7 +306,10 @@ class LocalBlobWriter implements BlobWriter {
     this.state = "closed";
     const digest = this.hasher.digest();
     try {
-      await this.service.commit(await this.file(), this.tmpPath, digest, this.size);
+      const fd = this.file();
+      // commit closes the file, also when it fails.
+      this.fd = undefined;
+      await this.service.commit(fd, this.tmpPath, digest, this.size);
     } catch (err) {
       await this.removeTemporary();
       throw err;
@@ -308,12 +320,17 @@ class LocalBlobWriter implements BlobWriter {
   async abort(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
-    if (this.handle === undefined) return;
-    await (await this.handle.catch(() => undefined))?.close();
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
     await this.removeTemporary();
   }
 
   private async removeTemporary(): Promise<void> {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
     try {
       await unlink(this.tmpPath);
     } catch (err) {
