@@ -66,7 +66,8 @@ async function run(script: string, fields: Parameters<typeof request>[1] = {}, o
 }
 
 function bundles(): string[] {
-  return readdirSync(join(work, "bundles")).filter((name) => !name.startsWith("inputs-"));
+  // The service's rendered inputs and shared roots stay; bundles go.
+  return readdirSync(join(work, "bundles")).filter((name) => !name.startsWith("inputs-") && !name.startsWith("roots-"));
 }
 
 before(async () => {

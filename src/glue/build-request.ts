@@ -61,9 +61,11 @@ export async function buildRequestFor(drvPath: string, drv: Derivation, store: S
   const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
   const fixedOutput = derivationKind(drv) === "fixed";
   const outputs = outputPaths(drvPath, drv);
-  // Nix's inputRewrites: placeholders of this derivation's outputs become their paths.
+  // Nix's inputRewrites: placeholders of this derivation's outputs become their paths. Each
+  // placeholder is a sha256, so it is computed once, not for every string rewritten.
+  const rewrites = [...outputs].map(([name, path]) => [hashPlaceholder(name), path] as const);
   const rewrite = (s: string): string => {
-    for (const [name, path] of outputs) s = s.replaceAll(hashPlaceholder(name), path);
+    for (const [placeholder, path] of rewrites) s = s.replaceAll(placeholder, path);
     return s;
   };
 

@@ -14,6 +14,7 @@ import { ingestScanning } from "../refscan.ts";
 import { checkBuildRequest } from "../request.ts";
 import { Bundle } from "./bundle.ts";
 import { InputCache } from "./input-cache.ts";
+import { RootCache } from "./root-cache.ts";
 import { RUNC, runContainer } from "./runc.ts";
 
 export interface OciBuildServiceOptions {
@@ -40,6 +41,7 @@ export class OciBuildService implements BuildService {
   private readonly bundleRoot: string;
   private readonly sandboxShell: string | undefined;
   private readonly inputCache: InputCache;
+  private readonly rootCache: RootCache;
 
   constructor(store: Store, options: OciBuildServiceOptions) {
     this.store = store;
@@ -47,6 +49,7 @@ export class OciBuildService implements BuildService {
     this.sandboxShell = options.sandboxShell ?? process.env.TVIX_BUILD_SANDBOX_SHELL ?? (existsSync("/bin/busybox") ? "/bin/busybox" : undefined);
     mkdirSync(this.bundleRoot, { recursive: true, mode: 0o700 });
     this.inputCache = new InputCache(store, this.bundleRoot);
+    this.rootCache = new RootCache(this.bundleRoot);
   }
 
   async doBuild(request: BuildRequest, options: BuildOptions = {}): Promise<BuildOutput[]> {
@@ -60,7 +63,7 @@ export class OciBuildService implements BuildService {
     const bundle = new Bundle(join(this.bundleRoot, id), request);
     try {
       mkdirSync(bundle.path, { mode: 0o700 });
-      await bundle.create({ inputs, inputCache: this.inputCache, sandboxShell: this.sandboxShell });
+      await bundle.create({ inputs, inputCache: this.inputCache, rootCache: this.rootCache, sandboxShell: this.sandboxShell });
       const result = await runContainer(bundle.path, `tvix-${id}`, options).catch((err: NodeJS.ErrnoException) => {
         if (err.code === "ENOENT") throw new BuildError(`cannot run the OCI runtime '${RUNC}': it is not installed (install runc)`, "", { cause: err });
         throw err;
@@ -76,6 +79,8 @@ export class OciBuildService implements BuildService {
         } catch (err) {
           throw new BuildError(`output '/${output}' cannot be stored: ${(err as Error).message}`, result.logTail, { cause: err });
         }
+        // Kept as the input of later builds rather than deleted and rendered again.
+        this.inputCache.adopt(outputs.at(-1)!.node, path);
       }
       return outputs;
     } finally {
@@ -86,5 +91,6 @@ export class OciBuildService implements BuildService {
 
   async close(): Promise<void> {
     this.inputCache.close();
+    this.rootCache.close();
   }
 }

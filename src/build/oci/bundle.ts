@@ -1,8 +1,9 @@
-// The bundle of one build: `<bundleRoot>/<uuid>/` with config.json, `root/` (the container's
-// read-only root: only /etc's user, group and host files) and `scratch/<i>/` for each scratch
-// path (owned by the build user, holding the additional files, and afterwards the outputs).
-// Inputs are not copied in: directories and files are bind-mounted from the InputCache, and a
-// symlink input (a bind mount would follow it on the host) is made as a symlink where it goes.
+// The bundle of one build: `<bundleRoot>/<uuid>/` with config.json and `scratch/<i>/` for each
+// scratch path (owned by the build user, holding the additional files, and afterwards the
+// outputs). The container's read-only root (only /etc's user, group and host files) is shared
+// with builds that need the same one (RootCache). Inputs are not copied in: directories and
+// files are bind-mounted from the InputCache, and a symlink input (a bind mount would follow it
+// on the host) is made as a symlink where it goes.
 import { chownSync, existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Node } from "../../castore/node.ts";
@@ -10,19 +11,16 @@ import type { BuildRequest } from "../../proto/gen/tvix/build/v1/build_pb.js";
 import { BuildError } from "../build-service.ts";
 import { containingScratchPath } from "../request.ts";
 import type { InputCache } from "./input-cache.ts";
+import type { RootCache } from "./root-cache.ts";
 import { BUILD_GID, BUILD_UID, type Mount, readOnlyBind, runtimeSpec, writableBind } from "./spec.ts";
 
-// As in Nix's sandbox: the build user's home is the build directory, and nobody has a shell.
-const PASSWD = (home: string): string =>
-  `root:x:0:0:Nix build user:${home}:/noshell\nnixbld:x:${BUILD_UID}:${BUILD_GID}:Nix build user:${home}:/noshell\nnobody:x:65534:65534:Nobody:/:/noshell\n`;
-const GROUP = `root:x:0:\nnixbld:!:${BUILD_GID}:\nnogroup:x:65534:\n`;
-const HOSTS = "127.0.0.1 localhost\n::1 localhost\n";
 /** Host files a build with network access sees, as in Nix's fixed-output builds. */
 const NETWORK_FILES = ["/etc/resolv.conf", "/etc/services", "/etc/hosts"];
 
 export interface BundleOptions {
   inputs: Node[];
   inputCache: InputCache;
+  rootCache: RootCache;
   /** Host path of the shell mounted at /bin/sh when the request asks for one. */
   sandboxShell?: string;
 }
@@ -36,10 +34,9 @@ export class Bundle {
     this.request = request;
   }
 
-  /** Where on the host the sandbox path `/<path>` (inside a scratch path, or the root) is. */
+  /** Where on the host the sandbox path `/<path>`, inside a scratch path, is. */
   hostPath(path: string): string {
-    const scratch = containingScratchPath(this.request, path);
-    if (scratch === undefined) return join(this.path, "root", path);
+    const scratch = containingScratchPath(this.request, path)!;
     const index = this.request.scratchPaths.indexOf(scratch);
     return join(this.path, "scratch", String(index), path.slice(scratch.length));
   }
@@ -47,12 +44,7 @@ export class Bundle {
   /** Creates the bundle's directories, files and config.json; inputs are rendered as needed. */
   async create(options: BundleOptions): Promise<void> {
     const { request } = this;
-    const root = join(this.path, "root");
-    mkdirSync(join(root, "etc"), { recursive: true });
-    writeFileSync(join(root, "etc", "passwd"), PASSWD(`/${request.workingDir}`));
-    writeFileSync(join(root, "etc", "group"), GROUP);
-    writeFileSync(join(root, "etc", "hosts"), HOSTS);
-
+    const inScratch = (path: string): boolean => containingScratchPath(request, path.slice(1)) !== undefined;
     // Scratch mounts come first: runc makes the mount points of inputs below them (nix/store/…)
     // in the scratch directory, which must be in place by then.
     const mounts: Mount[] = [];
@@ -64,16 +56,21 @@ export class Bundle {
     });
     for (const file of request.additionalFiles) this.writeBuildUserFile(file.path, file.contents);
 
+    const rootSymlinks: [string, string][] = [];
     const sources = await Promise.all(options.inputs.map((input) => (input.kind === "symlink" ? undefined : options.inputCache.path(input))));
     options.inputs.forEach((input, i) => {
-      const path = `${request.inputsDir}/${input.name}`;
+      const path = `/${request.inputsDir}/${input.name}`;
       const source = sources[i];
       if (source !== undefined) {
-        mounts.push(readOnlyBind(source, `/${path}`));
+        mounts.push(readOnlyBind(source, path));
         return;
       }
       if (input.kind !== "symlink") return;
-      const host = this.hostPath(path);
+      if (!inScratch(path)) {
+        rootSymlinks.push([path, input.target]);
+        return;
+      }
+      const host = this.hostPath(path.slice(1));
       mkdirSync(dirname(host), { recursive: true });
       symlinkSync(Buffer.from(input.target, "latin1"), host);
     });
@@ -91,7 +88,13 @@ export class Bundle {
       }
       mounts.push(readOnlyBind(options.sandboxShell, "/bin/sh"));
     }
-    writeFileSync(join(this.path, "config.json"), JSON.stringify(runtimeSpec(request, mounts)));
+    const root = options.rootCache.path({
+      workingDir: `/${request.workingDir}`,
+      // Scratch paths' own mount points are in the root too; what goes inside them is not.
+      mountPoints: mounts.map((mount) => mount.destination).filter((destination) => !inScratch(destination) || request.scratchPaths.includes(destination.slice(1))),
+      symlinks: rootSymlinks,
+    });
+    writeFileSync(join(this.path, "config.json"), JSON.stringify(runtimeSpec(request, mounts, root)));
   }
 
   /** Writes a file into a scratch directory, owned by the build user as Nix does. */

@@ -58,8 +58,8 @@ function environment(request: BuildRequest): string[] {
   });
 }
 
-/** config.json for `request`; `mounts` come after the system ones, parents before children. */
-export function runtimeSpec(request: BuildRequest, mounts: Mount[]): object {
+/** config.json for `request` with the root at `root`; `mounts` come after the system ones, parents before children. */
+export function runtimeSpec(request: BuildRequest, mounts: Mount[], root: string): object {
   const namespaces = ["pid", "ipc", "uts", "mount"];
   if (!request.constraints?.networkAccess) namespaces.push("network");
   const noCapabilities = { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] };
@@ -77,7 +77,7 @@ export function runtimeSpec(request: BuildRequest, mounts: Mount[]): object {
       rlimits: [{ type: "RLIMIT_CORE", hard: 0, soft: 0 }],
       noNewPrivileges: true,
     },
-    root: { path: "root", readonly: true },
+    root: { path: root, readonly: true },
     hostname: "localhost",
     mounts: [...SYSTEM_MOUNTS, ...mounts],
     linux: {
