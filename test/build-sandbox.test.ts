@@ -148,6 +148,8 @@ describe("what a build sees", () => {
     assert.equal(await run("if [ -e /bin/sh ]; then echo yes; else echo no; fi > $out"), "no\n");
     const withSh = await run("/bin/sh -c 'echo from-bin-sh' > $out", { constraints: { system: "x86_64-linux", provideBinSh: true } });
     assert.equal(withSh, "from-bin-sh\n");
+    // Roots are shared between builds, but not with a mount point another build asked for.
+    assert.equal(await run("if [ -e /bin/sh ]; then echo yes; else echo no; fi > $out"), "no\n");
   });
 
   it("gets its additional files in the build directory, owned by the build user", async () => {
