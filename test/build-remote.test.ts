@@ -122,8 +122,10 @@ function request(script: string, input: Node, busybox: Node): BuildRequest {
 
 const COPY_SCRIPT = "mkdir $out; cp $input/data $out/copy; echo $input > $out/ref; echo built";
 
-function runcContainers(): string[] {
-  return execFileSync("runc", ["list", "-q"], { encoding: "utf8" }).split("\n").filter(Boolean);
+/** The runc containers of the builder whose bundles are in `bundles` (other test files build too). */
+function runcContainers(bundles: string): string[] {
+  const containers = (JSON.parse(execFileSync("runc", ["list", "--format", "json"], { encoding: "utf8" })) ?? []) as { id: string; bundle: string }[];
+  return containers.filter((c) => c.bundle.startsWith(`${bundles}/`)).map((c) => c.id);
 }
 
 describe("remote builders in other processes and network namespaces", () => {
@@ -208,13 +210,14 @@ describe("remote builders in other processes and network namespaces", () => {
       assert.ok(firstLine > 0 && Date.now() - firstLine >= 1500, `the first log line came ${firstLine - started} ms after the start, ${Date.now() - firstLine} ms before the end`);
 
       // Cancelling the call kills the container.
-      const before = runcContainers();
+      const bundles = join(scratch, "bundles-a");
+      const before = runcContainers(bundles);
       const controller = new AbortController();
       const cancelled = Date.now();
       await assert.rejects(build(builder.url, store.url, store.url, "echo started; sleep 1000", { signal: controller.signal, onLog: () => controller.abort() }), { name: "AbortError" });
       const deadline = Date.now() + 10_000;
-      while (runcContainers().length > before.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.deepEqual(runcContainers(), before, "no container is left running");
+      while (runcContainers(bundles).length > before.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(runcContainers(bundles), before, "no container is left running");
       assert.ok(Date.now() - cancelled < 10_000);
     } finally {
       await builder.stop();
