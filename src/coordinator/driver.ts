@@ -73,6 +73,9 @@ export class BuildDriver {
       this.resolveOutcome = resolve;
       this.rejectOutcome = reject;
     });
+    // The run may fail while evaluation still goes on, before anyone awaits the outcome: mark
+    // the rejection handled so Node does not end the process; awaiting it still throws.
+    this.outcome.catch(() => {});
   }
 
   /**
