@@ -1,6 +1,7 @@
 // BlobService: stores byte sequences named by their BLAKE3 digest. Writing streams the bytes
 // in and learns the digest at the end; a blob becomes visible only once it is complete.
 import type { B3Digest } from "./digest.ts";
+import { CastoreError } from "./errors.ts";
 
 /** One piece of a chunked blob, as `tvix.castore.v1.StatBlobResponse.ChunkMeta`. */
 export interface ChunkMeta {
@@ -14,6 +15,11 @@ export interface BlobWriter {
   close(): Promise<B3Digest>;
   /** Drops what was written; nothing becomes visible. */
   abort(): Promise<void>;
+}
+
+/** Every writer refuses to be used once closed or aborted, in the same words. */
+export function checkWriterOpen(open: boolean): void {
+  if (!open) throw new CastoreError("invalid-argument", "blob writer used after close or abort");
 }
 
 export interface BlobService {

@@ -60,6 +60,23 @@ export function writeErr(text: string): void {
 }
 
 /** The store URL the arguments name, unless a composition file sets the store up. */
+/** The flags every command with a build session takes (--store, --store-composition, --builder); true if `flag` is one. */
+export function readSessionFlag(flag: string, take: () => string[], args: { store: StoreArgs; builder?: string }): boolean {
+  switch (flag) {
+    case "--store":
+      args.store.store = take()[0];
+      return true;
+    case "--store-composition":
+      args.store["store-composition"] = take()[0];
+      return true;
+    case "--builder":
+      args.builder = take()[0];
+      return true;
+    default:
+      return false;
+  }
+}
+
 export function storeUrlOf(store: StoreArgs): string | undefined {
   const composition = store["store-composition"] !== undefined || (store.store === undefined && process.env.TVIX_STORE_COMPOSITION);
   return composition ? undefined : (store.store ?? defaultStoreUrl());

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { replaceSymlink } from "../coordinator/realised.ts";
 import type { Outcome, WantedOutputs } from "../coordinator/state-machine.ts";
 import type { EvalRequest } from "../eval/instantiate.ts";
-import { BuildSession, type StoreArgs, buildExitCode, writeErr } from "./build-session.ts";
+import { BuildSession, type StoreArgs, buildExitCode, readSessionFlag, writeErr } from "./build-session.ts";
 import { UsageError, formatNixError } from "./errors.ts";
 import { defaultEvalRequest, parseEvalCommandLine } from "./eval-args.ts";
 import { STORE_OPTION_HELP } from "./store-options.ts";
@@ -84,15 +84,6 @@ export function parseBuildArgs(argv: string[]): BuildArgs | undefined {
         case "--no-out-link":
           args.outLink = undefined;
           return true;
-        case "--store":
-          args.store.store = take()[0];
-          return true;
-        case "--store-composition":
-          args.store["store-composition"] = take()[0];
-          return true;
-        case "--builder":
-          args.builder = take()[0];
-          return true;
         case "-j":
         case "--max-jobs": {
           const value = take()[0];
@@ -121,6 +112,7 @@ export function parseBuildArgs(argv: string[]): BuildArgs | undefined {
           args.cores = count(flag, take()[0]);
           return true;
         default:
+          if (readSessionFlag(flag, take, args)) return true;
           if (!Object.hasOwn(IGNORED, flag)) return false;
           take(IGNORED[flag]);
           return true;

@@ -3,7 +3,7 @@
 // of the derivations found, as nix-instantiate does; an output the evaluation reads (import from
 // derivation) is built as `tvix build` builds it. Evaluation options are `tvix eval`'s.
 import type { EvalRequest } from "../eval/instantiate.ts";
-import { BuildSession, type StoreArgs } from "./build-session.ts";
+import { BuildSession, type StoreArgs, readSessionFlag } from "./build-session.ts";
 import { defaultEvalRequest, parseEvalCommandLine } from "./eval-args.ts";
 import { STORE_OPTION_HELP } from "./store-options.ts";
 
@@ -39,21 +39,7 @@ export function parseInstantiateArgs(argv: string[]): InstantiateArgs | undefine
     help: HELP,
     setup: request,
     selection: request,
-    flag(flag, take) {
-      switch (flag) {
-        case "--store":
-          args.store.store = take()[0];
-          return true;
-        case "--store-composition":
-          args.store["store-composition"] = take()[0];
-          return true;
-        case "--builder":
-          args.builder = take()[0];
-          return true;
-        default:
-          return false;
-      }
-    },
+    flag: (flag, take) => readSessionFlag(flag, take, args),
   });
   if (!inputs) return undefined;
   request.inputs = inputs;

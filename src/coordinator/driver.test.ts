@@ -266,24 +266,25 @@ describe("build driver", () => {
     await assert.rejects(run.driver.outcome, /store is down/);
   });
 
-  test("derivations with outputs that cannot be built yet (floating) are refused with a clear error", async () => {
+  /** A dry run that is given a derivation whose output is floating (it cannot be built yet). */
+  async function startWithFloating(): Promise<{ run: Run; a: string }> {
     const store = await openMemoryStore(new URL("memory://"));
     const world = new World();
     const a = world.make("a", "a");
     const floating: Derivation = { ...world.drvs.get(a)!, outputs: new Map([["out", { kind: "floating", method: "recursive", hashAlgo: "sha256" }]]) };
     const run = start(store, { dryRun: true });
     run.driver.pendingPath(a, { kind: "derivation", drv: floating });
+    return { run, a };
+  }
+
+  test("derivations with outputs that cannot be built yet (floating) are refused with a clear error", async () => {
+    const { run, a } = await startWithFloating();
     run.driver.evaluationFinished([{ drvPath: a, outputs: ["out"] }]);
     await assert.rejects(run.driver.outcome, /its output 'out' is floating/);
   });
 
   test("a run that fails while evaluation still goes on does not end the process before its outcome is awaited", async () => {
-    const store = await openMemoryStore(new URL("memory://"));
-    const world = new World();
-    const a = world.make("a", "a");
-    const floating: Derivation = { ...world.drvs.get(a)!, outputs: new Map([["out", { kind: "floating", method: "recursive", hashAlgo: "sha256" }]]) };
-    const run = start(store, { dryRun: true });
-    run.driver.pendingPath(a, { kind: "derivation", drv: floating });
+    const { run, a } = await startWithFloating();
     // The evaluation is still running: several turns of the event loop pass with nobody awaiting.
     // An unhandled rejection here would fail this test (and end `tvix build` with a stack trace).
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));

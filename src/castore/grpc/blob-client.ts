@@ -4,7 +4,7 @@
 // reports, so a server cannot hand out or store other contents than asked for.
 import type * as grpc from "@grpc/grpc-js";
 import { BlobService } from "../../proto/gen/tvix/castore/v1/rpc_blobstore_pb.js";
-import type { BlobService as Blobs, BlobWriter, ChunkMeta } from "../blob-service.ts";
+import { type BlobService as Blobs, type BlobWriter, type ChunkMeta, checkWriterOpen } from "../blob-service.ts";
 import { type B3Digest, Blake3Hasher, digestEquals, formatDigest } from "../digest.ts";
 import { CastoreError } from "../errors.ts";
 import { BLOB_CHUNK_BYTES } from "./blob-server.ts";
@@ -83,19 +83,16 @@ export class GrpcBlobService implements Blobs {
     const stream = this.rpc.requestStream("put");
     const hasher = new Blake3Hasher();
     let state: "open" | "closed" = "open";
-    const checkOpen = (): void => {
-      if (state !== "open") throw new CastoreError("invalid-argument", "blob writer used after close or abort");
-    };
     return {
       write: async (chunk) => {
-        checkOpen();
+        checkWriterOpen(state === "open");
         hasher.update(chunk);
         for (let offset = 0; offset < chunk.length; offset += BLOB_CHUNK_BYTES) {
           await stream.write({ data: chunk.subarray(offset, offset + BLOB_CHUNK_BYTES) });
         }
       },
       close: async () => {
-        checkOpen();
+        checkWriterOpen(state === "open");
         state = "closed";
         const digest = hasher.digest();
         const reply = await stream.finish();

@@ -20,7 +20,7 @@ import { mkdir, open, readdir, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { strerror } from "../../nix-compat/strerror.ts";
-import type { BlobService, BlobWriter, ChunkMeta } from "../blob-service.ts";
+import { type BlobService, type BlobWriter, type ChunkMeta, checkWriterOpen } from "../blob-service.ts";
 import { type B3Digest, Blake3Hasher, checkDigest, digestEquals, digestHex, formatDigest } from "../digest.ts";
 import { CastoreError } from "../errors.ts";
 
@@ -286,7 +286,7 @@ class LocalBlobWriter implements BlobWriter {
   }
 
   private checkOpen(): void {
-    if (this.state !== "open") throw new CastoreError("invalid-argument", "blob writer used after close or abort");
+    checkWriterOpen(this.state === "open");
   }
 
   async write(chunk: Uint8Array): Promise<void> {

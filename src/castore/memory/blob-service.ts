@@ -1,7 +1,6 @@
 // `memory://` blobs: a map from digest to bytes, for tests and throw-away stores.
-import { type BlobService, type BlobWriter, type ChunkMeta } from "../blob-service.ts";
+import { type BlobService, type BlobWriter, type ChunkMeta, checkWriterOpen } from "../blob-service.ts";
 import { type B3Digest, Blake3Hasher, digestHex } from "../digest.ts";
-import { CastoreError } from "../errors.ts";
 
 export class MemoryBlobService implements BlobService {
   private readonly blobs = new Map<string, Uint8Array>();
@@ -26,17 +25,14 @@ export class MemoryBlobService implements BlobService {
     const parts: Uint8Array[] = [];
     const hasher = new Blake3Hasher();
     let state: "open" | "closed" = "open";
-    const checkOpen = (): void => {
-      if (state !== "open") throw new CastoreError("invalid-argument", "blob writer used after close or abort");
-    };
     return {
       write: async (chunk) => {
-        checkOpen();
+        checkWriterOpen(state === "open");
         hasher.update(chunk);
         parts.push(Uint8Array.from(chunk));
       },
       close: async () => {
-        checkOpen();
+        checkWriterOpen(state === "open");
         state = "closed";
         const digest = hasher.digest();
         this.blobs.set(digestHex(digest), Buffer.concat(parts));

@@ -11,7 +11,7 @@
 // the same bytes may have skipped uploading them because they were there.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { StatBlobResponseSchema } from "../../proto/gen/tvix/castore/v1/rpc_blobstore_pb.js";
-import type { BlobService, BlobWriter, ChunkMeta } from "../blob-service.ts";
+import { type BlobService, type BlobWriter, type ChunkMeta, checkWriterOpen } from "../blob-service.ts";
 import { B3_DIGEST_LENGTH, type B3Digest, Blake3Hasher, EMPTY_DIGEST, blake3, checkDigest, digestEquals, digestHex, formatDigest } from "../digest.ts";
 import { CastoreError } from "../errors.ts";
 import { FastCdc } from "./fastcdc.ts";
@@ -167,7 +167,7 @@ class ChunkingBlobWriter implements BlobWriter {
   }
 
   private checkUsable(): void {
-    if (this.state !== "open") throw new CastoreError("invalid-argument", "blob writer used after close or abort");
+    checkWriterOpen(this.state === "open");
     if (this.failure !== undefined) throw this.failure.error;
   }
 
